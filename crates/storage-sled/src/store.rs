@@ -1,0 +1,216 @@
+//! Opening the sled database and the committed state shared by all transactions.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use crate::error::{Result, StoreError};
+use crate::layout;
+use crate::txn::Txn;
+
+/// How to open a [`Store`].
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The directory sled keeps its files in.
+    pub path: PathBuf,
+    /// How many logical databases `SELECT` can address (Redis's `databases`, default 16).
+    pub databases: usize,
+    /// sled's page cache size in bytes.
+    pub cache_capacity: u64,
+    /// How often sled flushes by itself; `None` leaves flushing to [`Store::flush`].
+    pub flush_every_ms: Option<u64>,
+}
+
+impl Options {
+    /// Options with Redis's defaults for a data directory.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Options {
+            path: path.into(),
+            databases: 16,
+            cache_capacity: 256 * 1024 * 1024,
+            flush_every_ms: Some(1000),
+        }
+    }
+}
+
+/// Key and expire counters of one database, kept so `DBSIZE` and `INFO keyspace` are O(1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Keys stored, including expired keys not yet removed (as Redis counts them).
+    pub keys: u64,
+    /// Keys with an expiry.
+    pub expires: u64,
+}
+
+impl Counts {
+    pub(crate) fn encode(self) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        out[..8].copy_from_slice(&self.keys.to_be_bytes());
+        out[8..].copy_from_slice(&self.expires.to_be_bytes());
+        out
+    }
+
+    fn decode(raw: &[u8]) -> Option<Counts> {
+        Some(Counts {
+            keys: layout::decode_u64(raw)?,
+            expires: layout::decode_u64(raw.get(8..)?)?,
+        })
+    }
+}
+
+/// Committed state mirrored in memory: the db map, counters and id allocators.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) db_map: Vec<u32>,
+    pub(crate) counts: HashMap<u32, Counts>,
+    pub(crate) next_version: u64,
+    pub(crate) next_namespace: u32,
+    pub(crate) applied_offset: u64,
+}
+
+/// The ardb-rs data store: every database of one node in one sled tree.
+///
+/// All mutation goes through a [`Txn`] so that a command's changes, the counters and the replication
+/// offset it applies reach sled in one atomic batch.
+///
+/// ```
+/// # fn main() -> Result<(), storage_sled::StoreError> {
+/// let dir = std::env::temp_dir().join(format!("storage-sled-doc-{}", std::process::id()));
+/// let store = storage_sled::Store::open(storage_sled::Options::new(&dir))?;
+/// let mut txn = store.begin(0);
+/// txn.put(0, b"greeting", storage_sled::Meta::string("hello".into()))?;
+/// txn.commit(Some(42))?;
+/// assert_eq!(store.applied_offset(), 42);
+/// assert_eq!(store.begin(0).get(0, b"greeting")?.and_then(|m| m.as_string().cloned()), Some("hello".into()));
+/// # drop(store); let _ = std::fs::remove_dir_all(&dir);
+/// # Ok(()) }
+/// ```
+pub struct Store {
+    pub(crate) db: sled::Db,
+    databases: usize,
+    pub(crate) state: Mutex<State>,
+}
+
+impl Store {
+    /// Opens (or creates) the store, loading the committed counters and db map.
+    pub fn open(options: Options) -> Result<Store> {
+        let db = sled::Config::new()
+            .path(&options.path)
+            .cache_capacity(options.cache_capacity)
+            .flush_every_ms(options.flush_every_ms)
+            .mode(sled::Mode::HighThroughput)
+            .open()?;
+        let databases = options.databases.max(1);
+        let applied_offset = read_u64(&db, layout::APPLIED_OFFSET)?.unwrap_or(0);
+        let next_version = read_u64(&db, layout::NEXT_VERSION)?.unwrap_or(1);
+        let mut next_namespace = match db.get(layout::NEXT_NAMESPACE)? {
+            Some(v) => layout::decode_u32(&v)
+                .ok_or_else(|| corrupt("namespace counter", layout::NEXT_NAMESPACE))?,
+            None => 0,
+        };
+        let mut db_map: Vec<u32> = match db.get(layout::DB_MAP)? {
+            Some(v) => v.chunks_exact(4).filter_map(layout::decode_u32).collect(),
+            None => Vec::new(),
+        };
+        let mut map_grew = false;
+        while db_map.len() < databases {
+            db_map.push(next_namespace);
+            next_namespace += 1;
+            map_grew = true;
+        }
+        if map_grew {
+            let mut batch = sled::Batch::default();
+            batch.insert(layout::DB_MAP, encode_db_map(&db_map));
+            batch.insert(layout::NEXT_NAMESPACE, &next_namespace.to_be_bytes());
+            batch.insert(layout::FORMAT, &layout::FORMAT_VERSION.to_be_bytes());
+            db.apply_batch(batch)?;
+        }
+        let mut counts = HashMap::new();
+        for ns in &db_map {
+            let c = match db.get(layout::counter_key(*ns))? {
+                Some(v) => Counts::decode(&v)
+                    .ok_or_else(|| corrupt("key counters", &layout::counter_key(*ns)))?,
+                None => Counts::default(),
+            };
+            counts.insert(*ns, c);
+        }
+        Ok(Store {
+            db,
+            databases,
+            state: Mutex::new(State {
+                db_map,
+                counts,
+                next_version,
+                next_namespace,
+                applied_offset,
+            }),
+        })
+    }
+
+    /// Starts a transaction; `now_ms` is the clock expiry is judged by for its whole life, as Redis
+    /// freezes the clock for the duration of one command.
+    pub fn begin(&self, now_ms: u64) -> Txn<'_> {
+        Txn::new(self, now_ms)
+    }
+
+    /// How many logical databases can be addressed.
+    pub fn databases(&self) -> usize {
+        self.databases
+    }
+
+    /// The replication offset of the last committed batch that recorded one.
+    pub fn applied_offset(&self) -> u64 {
+        self.lock().applied_offset
+    }
+
+    /// The committed key counters of logical database `db`.
+    pub fn counts(&self, db: usize) -> Counts {
+        let st = self.lock();
+        st.db_map
+            .get(db)
+            .and_then(|ns| st.counts.get(ns))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Makes every committed batch durable; returns the bytes sled wrote.
+    pub fn flush(&self) -> Result<usize> {
+        Ok(self.db.flush()?)
+    }
+
+    /// The size of sled's files on disk.
+    pub fn size_on_disk(&self) -> Result<u64> {
+        Ok(self.db.size_on_disk()?)
+    }
+
+    /// Whether dropped collections or flushed databases still await the sweeper.
+    pub fn has_garbage(&self) -> bool {
+        self.db.scan_prefix([layout::GARBAGE]).next().is_some()
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        // A poisoned lock only means another thread panicked while holding it; the state it guards is
+        // replaced wholesale on commit, so it is still consistent.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+pub(crate) fn encode_db_map(map: &[u32]) -> Vec<u8> {
+    map.iter().flat_map(|ns| ns.to_be_bytes()).collect()
+}
+
+pub(crate) fn corrupt(what: &'static str, key: &[u8]) -> StoreError {
+    StoreError::Corrupt {
+        what,
+        key: key.to_vec(),
+    }
+}
+
+fn read_u64(db: &sled::Db, key: &[u8]) -> Result<Option<u64>> {
+    match db.get(key)? {
+        Some(v) => layout::decode_u64(&v)
+            .map(Some)
+            .ok_or_else(|| corrupt("system counter", key)),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,568 @@
+//! Transactions: a write overlay over sled that commits as one atomic batch.
+//!
+//! The reactor is single threaded, so a transaction never races another writer; the overlay exists so
+//! that a command (or a whole MULTI/EXEC) reads its own writes and either commits everything, together
+//! with the replication offset it applies, or nothing.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
+
+use bytes::Bytes;
+use sled::IVec;
+
+use crate::error::{Result, StoreError};
+use crate::layout;
+use crate::meta::{Body, Meta};
+use crate::store::{corrupt, encode_db_map, Counts, Store};
+
+/// A key removed because its expiry passed, reported so the caller can propagate a `DEL`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpiredKey {
+    /// The logical database the key was in.
+    pub db: usize,
+    /// The key.
+    pub key: Bytes,
+}
+
+/// One element of a collection as returned by [`Txn::elements`].
+pub type Element = (Vec<u8>, IVec);
+
+/// A buffered set of changes to a [`Store`], committed atomically by [`Txn::commit`].
+pub struct Txn<'s> {
+    store: &'s Store,
+    now_ms: u64,
+    expire_on_access: bool,
+    overlay: BTreeMap<Vec<u8>, Option<IVec>>,
+    db_map: Option<Vec<u32>>,
+    count_delta: HashMap<u32, (i64, i64)>,
+    version_high_water: Option<u64>,
+    namespace_high_water: Option<u32>,
+    expired: Vec<ExpiredKey>,
+}
+
+impl<'s> Txn<'s> {
+    pub(crate) fn new(store: &'s Store, now_ms: u64) -> Self {
+        Txn {
+            store,
+            now_ms,
+            expire_on_access: true,
+            overlay: BTreeMap::new(),
+            db_map: None,
+            count_delta: HashMap::new(),
+            version_high_water: None,
+            namespace_high_water: None,
+            expired: Vec::new(),
+        }
+    }
+
+    /// The clock this transaction judges expiry by.
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
+    /// Whether reading an expired key deletes it (a master) or only hides it (a replica, which waits
+    /// for its master's `DEL`). Default: deletes.
+    pub fn set_expire_on_access(&mut self, on: bool) {
+        self.expire_on_access = on;
+    }
+
+    /// Whether the transaction holds any change.
+    pub fn is_dirty(&self) -> bool {
+        !self.overlay.is_empty() || self.db_map.is_some()
+    }
+
+    /// Keys this transaction removed because they had expired, in order; drained by the caller to
+    /// emit `DEL` effects.
+    pub fn take_expired(&mut self) -> Vec<ExpiredKey> {
+        std::mem::take(&mut self.expired)
+    }
+
+    // ---- raw access -------------------------------------------------------------------------
+
+    fn read(&self, key: &[u8]) -> Result<Option<IVec>> {
+        match self.overlay.get(key) {
+            Some(v) => Ok(v.clone()),
+            None => Ok(self.store.db.get(key)?),
+        }
+    }
+
+    fn write(&mut self, key: Vec<u8>, value: Option<IVec>) {
+        self.overlay.insert(key, value);
+    }
+
+    /// Visits the records in `[lo, hi)` in order (or reverse order), seeing this transaction's own
+    /// writes; `visit` returns false to stop.
+    fn merged_range(
+        &self,
+        lo: Bound<Vec<u8>>,
+        hi: Bound<Vec<u8>>,
+        reverse: bool,
+        mut visit: impl FnMut(&[u8], &IVec) -> Result<bool>,
+    ) -> Result<()> {
+        let range = (lo, hi);
+        let mut disk: Box<dyn Iterator<Item = sled::Result<(IVec, IVec)>>> = if reverse {
+            Box::new(self.store.db.range::<Vec<u8>, _>(range.clone()).rev())
+        } else {
+            Box::new(self.store.db.range::<Vec<u8>, _>(range.clone()))
+        };
+        let mut mem: Box<dyn Iterator<Item = (&Vec<u8>, &Option<IVec>)>> = if reverse {
+            Box::new(self.overlay.range::<Vec<u8>, _>(range).rev())
+        } else {
+            Box::new(self.overlay.range::<Vec<u8>, _>(range))
+        };
+        let mut next_disk = disk.next().transpose()?;
+        let mut next_mem = mem.next();
+        loop {
+            let take_mem = match (&next_disk, &next_mem) {
+                (None, None) => return Ok(()),
+                (Some(_), None) => false,
+                (None, Some(_)) => true,
+                (Some((dk, _)), Some((mk, _))) => {
+                    let ord = dk.as_ref().cmp(mk.as_slice());
+                    let ord = if reverse { ord.reverse() } else { ord };
+                    match ord {
+                        std::cmp::Ordering::Less => false,
+                        std::cmp::Ordering::Greater => true,
+                        std::cmp::Ordering::Equal => {
+                            // The overlay shadows the committed record.
+                            next_disk = disk.next().transpose()?;
+                            true
+                        }
+                    }
+                }
+            };
+            if take_mem {
+                if let Some((k, v)) = next_mem {
+                    if let Some(v) = v {
+                        if !visit(k, v)? {
+                            return Ok(());
+                        }
+                    }
+                }
+                next_mem = mem.next();
+            } else {
+                if let Some((k, v)) = &next_disk {
+                    if !visit(k, v)? {
+                        return Ok(());
+                    }
+                }
+                next_disk = disk.next().transpose()?;
+            }
+        }
+    }
+
+    // ---- databases --------------------------------------------------------------------------
+
+    fn db_map(&self) -> std::borrow::Cow<'_, [u32]> {
+        match &self.db_map {
+            Some(m) => std::borrow::Cow::Borrowed(m.as_slice()),
+            None => std::borrow::Cow::Owned(self.store.lock().db_map.clone()),
+        }
+    }
+
+    fn namespace(&self, db: usize) -> Result<u32> {
+        if db >= self.store.databases() {
+            return Err(StoreError::DbOutOfRange(db));
+        }
+        match &self.db_map {
+            Some(m) => m.get(db).copied(),
+            None => self.store.lock().db_map.get(db).copied(),
+        }
+        .ok_or(StoreError::DbOutOfRange(db))
+    }
+
+    fn logical_db(&self, ns: u32) -> Option<usize> {
+        self.db_map().iter().position(|n| *n == ns)
+    }
+
+    fn counts_of(&self, ns: u32) -> Counts {
+        let base = self
+            .store
+            .lock()
+            .counts
+            .get(&ns)
+            .copied()
+            .unwrap_or_default();
+        let (dk, de) = self.count_delta.get(&ns).copied().unwrap_or((0, 0));
+        Counts {
+            keys: base.keys.saturating_add_signed(dk),
+            expires: base.expires.saturating_add_signed(de),
+        }
+    }
+
+    fn adjust_counts(&mut self, ns: u32, keys: i64, expires: i64) {
+        let d = self.count_delta.entry(ns).or_insert((0, 0));
+        d.0 += keys;
+        d.1 += expires;
+    }
+
+    /// Keys in logical database `db`, expired-but-unremoved keys included (as Redis's DBSIZE).
+    pub fn dbsize(&self, db: usize) -> Result<u64> {
+        Ok(self.counts_of(self.namespace(db)?).keys)
+    }
+
+    /// Keys with an expiry in logical database `db`.
+    pub fn expires_count(&self, db: usize) -> Result<u64> {
+        Ok(self.counts_of(self.namespace(db)?).expires)
+    }
+
+    fn fresh_namespace(&mut self) -> u32 {
+        let ns = match self.namespace_high_water {
+            Some(n) => n,
+            None => self.store.lock().next_namespace,
+        };
+        self.namespace_high_water = Some(ns + 1);
+        ns
+    }
+
+    /// Empties logical database `db` in O(1): it gets a fresh namespace and the old one is left to
+    /// the sweeper.
+    pub fn flush_db(&mut self, db: usize) -> Result<()> {
+        let old = self.namespace(db)?;
+        let fresh = self.fresh_namespace();
+        let mut map = self.db_map().into_owned();
+        map[db] = fresh;
+        self.db_map = Some(map);
+        self.write(layout::garbage_namespace_key(old), Some(IVec::default()));
+        Ok(())
+    }
+
+    /// Empties every database (see [`Txn::flush_db`]).
+    pub fn flush_all(&mut self) -> Result<()> {
+        for db in 0..self.store.databases() {
+            self.flush_db(db)?;
+        }
+        Ok(())
+    }
+
+    /// Swaps two logical databases in O(1) by swapping their namespaces.
+    pub fn swap_db(&mut self, a: usize, b: usize) -> Result<()> {
+        self.namespace(a)?;
+        self.namespace(b)?;
+        let mut map = self.db_map().into_owned();
+        map.swap(a, b);
+        self.db_map = Some(map);
+        Ok(())
+    }
+
+    // ---- keys -------------------------------------------------------------------------------
+
+    fn read_meta(&self, ns: u32, key: &[u8]) -> Result<Option<Meta>> {
+        let raw_key = layout::meta_key(ns, key);
+        match self.read(&raw_key)? {
+            Some(v) => Meta::decode(&v)
+                .map(Some)
+                .ok_or_else(|| corrupt("key metadata", &raw_key)),
+            None => Ok(None),
+        }
+    }
+
+    /// The live metadata of `key`, or `None` if it does not exist or has expired. An expired key is
+    /// removed (and reported by [`Txn::take_expired`]) when expire-on-access is on.
+    pub fn get(&mut self, db: usize, key: &[u8]) -> Result<Option<Meta>> {
+        let ns = self.namespace(db)?;
+        match self.read_meta(ns, key)? {
+            Some(m) if m.is_expired(self.now_ms) => {
+                if self.expire_on_access {
+                    self.remove(ns, key, &m, true);
+                    self.expired.push(ExpiredKey {
+                        db,
+                        key: Bytes::copy_from_slice(key),
+                    });
+                }
+                Ok(None)
+            }
+            other => Ok(other),
+        }
+    }
+
+    /// Whether `key` exists and is not expired, without removing it if it expired.
+    pub fn exists(&self, db: usize, key: &[u8]) -> Result<bool> {
+        let ns = self.namespace(db)?;
+        Ok(matches!(self.read_meta(ns, key)?, Some(m) if !m.is_expired(self.now_ms)))
+    }
+
+    /// Stores `meta` under `key`, replacing whatever was there. A replaced collection of another
+    /// version is handed to the sweeper, so replacing is O(1) whatever its size.
+    pub fn put(&mut self, db: usize, key: &[u8], meta: Meta) -> Result<()> {
+        let ns = self.namespace(db)?;
+        let old = self.read_meta(ns, key)?;
+        let old_expire = old.as_ref().and_then(|m| m.expire_at_ms);
+        if old_expire != meta.expire_at_ms {
+            if let Some(at) = old_expire {
+                self.write(layout::expiry_key(at, ns, key), None);
+            }
+            if let Some(at) = meta.expire_at_ms {
+                self.write(layout::expiry_key(at, ns, key), Some(IVec::default()));
+            }
+        }
+        let new_keys = i64::from(old.is_none());
+        let expires = i64::from(meta.expire_at_ms.is_some()) - i64::from(old_expire.is_some());
+        self.adjust_counts(ns, new_keys, expires);
+        if let Some(old_version) = old.as_ref().and_then(Meta::version) {
+            if meta.version() != Some(old_version) {
+                self.write(
+                    layout::garbage_version_key(old_version),
+                    Some(IVec::default()),
+                );
+            }
+        }
+        self.write(layout::meta_key(ns, key), Some(IVec::from(meta.encode())));
+        Ok(())
+    }
+
+    fn remove(&mut self, ns: u32, key: &[u8], old: &Meta, drop_elements: bool) {
+        if let Some(at) = old.expire_at_ms {
+            self.write(layout::expiry_key(at, ns, key), None);
+        }
+        self.adjust_counts(ns, -1, -i64::from(old.expire_at_ms.is_some()));
+        if drop_elements {
+            if let Some(v) = old.version() {
+                self.write(layout::garbage_version_key(v), Some(IVec::default()));
+            }
+        }
+        self.write(layout::meta_key(ns, key), None);
+    }
+
+    /// Deletes `key` in O(1); returns whether a live key was deleted.
+    pub fn delete(&mut self, db: usize, key: &[u8]) -> Result<bool> {
+        let ns = self.namespace(db)?;
+        match self.get(db, key)? {
+            Some(m) => {
+                self.remove(ns, key, &m, true);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Removes `key` and returns its metadata with ownership of its elements, for RENAME and MOVE:
+    /// the caller must [`Txn::put`] the metadata somewhere or the elements leak until a restart sweep.
+    pub fn take(&mut self, db: usize, key: &[u8]) -> Result<Option<Meta>> {
+        let ns = self.namespace(db)?;
+        let meta = self.get(db, key)?;
+        if let Some(m) = &meta {
+            self.remove(ns, key, m, false);
+        }
+        Ok(meta)
+    }
+
+    /// Hands out a collection version that no other key has ever used.
+    pub fn alloc_version(&mut self) -> u64 {
+        let v = match self.version_high_water {
+            Some(v) => v,
+            None => self.store.lock().next_version,
+        };
+        self.version_high_water = Some(v + 1);
+        v
+    }
+
+    /// Up to `limit` live keys of `db` in key order, strictly after `after` (from the start if
+    /// `None`); expired keys are skipped, not removed.
+    pub fn scan_keys(
+        &self,
+        db: usize,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Bytes, Meta)>> {
+        let ns = self.namespace(db)?;
+        let prefix = layout::meta_prefix(ns);
+        let lo = match after {
+            Some(k) => Bound::Excluded(layout::meta_key(ns, k)),
+            None => Bound::Included(prefix.to_vec()),
+        };
+        let hi = prefix_end(&prefix);
+        let mut out = Vec::new();
+        let now = self.now_ms;
+        self.merged_range(lo, hi, false, |k, v| {
+            let meta = Meta::decode(v).ok_or_else(|| corrupt("key metadata", k))?;
+            if !meta.is_expired(now) {
+                out.push((Bytes::copy_from_slice(&k[prefix.len()..]), meta));
+            }
+            Ok(out.len() < limit)
+        })?;
+        Ok(out)
+    }
+
+    /// The first live key at or after `start` in `db`, wrapping around to the beginning; used for
+    /// RANDOMKEY with a random `start`.
+    pub fn key_at_or_after(&self, db: usize, start: &[u8]) -> Result<Option<Bytes>> {
+        let ns = self.namespace(db)?;
+        let prefix = layout::meta_prefix(ns);
+        for lo in [layout::meta_key(ns, start), prefix.to_vec()] {
+            let mut found = None;
+            let now = self.now_ms;
+            self.merged_range(Bound::Included(lo), prefix_end(&prefix), false, |k, v| {
+                let meta = Meta::decode(v).ok_or_else(|| corrupt("key metadata", k))?;
+                if meta.is_expired(now) {
+                    return Ok(true);
+                }
+                found = Some(Bytes::copy_from_slice(&k[prefix.len()..]));
+                Ok(false)
+            })?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Removes up to `limit` keys whose deadline has passed, across all databases, reporting each
+    /// through [`Txn::take_expired`]; returns how many index entries it looked at.
+    pub fn expire_due(&mut self, limit: usize) -> Result<usize> {
+        let mut due = Vec::new();
+        let now = self.now_ms;
+        let hi = layout::expiry_key(now, u32::MAX, &[0xff; 8]);
+        self.merged_range(
+            Bound::Included(vec![layout::EXPIRY]),
+            Bound::Excluded(hi),
+            false,
+            |k, _| {
+                if let Some((at, ns, key)) = layout::parse_expiry_key(k) {
+                    if at <= now {
+                        due.push((k.to_vec(), ns, key.to_vec()));
+                    }
+                }
+                Ok(due.len() < limit)
+            },
+        )?;
+        let seen = due.len();
+        for (index_key, ns, key) in due {
+            let live = match self.logical_db(ns) {
+                Some(db) => self
+                    .read_meta(ns, &key)?
+                    .filter(|m| m.is_expired(now))
+                    .map(|m| (db, m)),
+                None => None,
+            };
+            match live {
+                Some((db, m)) => {
+                    self.remove(ns, &key, &m, true);
+                    self.expired.push(ExpiredKey {
+                        db,
+                        key: Bytes::from(key),
+                    });
+                }
+                // A stale entry (flushed namespace or changed expiry): just drop it.
+                None => self.write(index_key, None),
+            }
+        }
+        Ok(seen)
+    }
+
+    // ---- collection elements ----------------------------------------------------------------
+
+    /// One element of collection `version`.
+    pub fn element(&self, version: u64, sub: &[u8]) -> Result<Option<IVec>> {
+        self.read(&layout::element_key(version, sub))
+    }
+
+    /// Writes one element of collection `version`.
+    pub fn put_element(&mut self, version: u64, sub: &[u8], value: impl Into<IVec>) {
+        self.write(layout::element_key(version, sub), Some(value.into()));
+    }
+
+    /// Deletes one element of collection `version`.
+    pub fn delete_element(&mut self, version: u64, sub: &[u8]) {
+        self.write(layout::element_key(version, sub), None);
+    }
+
+    /// Up to `limit` elements of collection `version` with sub-keys in `[from, to)` (unbounded ends
+    /// when `None`), forwards or backwards; sub-keys are returned without the version prefix.
+    pub fn elements(
+        &self,
+        version: u64,
+        from: Option<&[u8]>,
+        to: Option<&[u8]>,
+        reverse: bool,
+        limit: usize,
+    ) -> Result<Vec<Element>> {
+        let prefix = layout::element_prefix(version);
+        let lo = Bound::Included(layout::element_key(version, from.unwrap_or_default()));
+        let hi = match to {
+            Some(t) => Bound::Excluded(layout::element_key(version, t)),
+            None => prefix_end(&prefix),
+        };
+        let mut out = Vec::new();
+        if limit == 0 {
+            return Ok(out);
+        }
+        self.merged_range(lo, hi, reverse, |k, v| {
+            out.push((k[prefix.len()..].to_vec(), v.clone()));
+            Ok(out.len() < limit)
+        })?;
+        Ok(out)
+    }
+
+    // ---- commit -----------------------------------------------------------------------------
+
+    /// Applies every change atomically; `applied_offset`, when given, is recorded in the same batch so
+    /// the data always corresponds to exactly one replication offset.
+    pub fn commit(self, applied_offset: Option<u64>) -> Result<()> {
+        if !self.is_dirty() && applied_offset.is_none() {
+            return Ok(());
+        }
+        let mut batch = sled::Batch::default();
+        for (k, v) in &self.overlay {
+            match v {
+                Some(v) => batch.insert(k.as_slice(), v.clone()),
+                None => batch.remove(k.as_slice()),
+            }
+        }
+        let new_counts: Vec<(u32, Counts)> = self
+            .count_delta
+            .iter()
+            .filter(|(_, d)| **d != (0, 0))
+            .map(|(ns, _)| (*ns, self.counts_of(*ns)))
+            .collect();
+        for (ns, c) in &new_counts {
+            batch.insert(layout::counter_key(*ns), &c.encode());
+        }
+        if let Some(v) = self.version_high_water {
+            batch.insert(layout::NEXT_VERSION, &v.to_be_bytes());
+        }
+        if let Some(n) = self.namespace_high_water {
+            batch.insert(layout::NEXT_NAMESPACE, &n.to_be_bytes());
+        }
+        if let Some(map) = &self.db_map {
+            batch.insert(layout::DB_MAP, encode_db_map(map));
+        }
+        if let Some(off) = applied_offset {
+            batch.insert(layout::APPLIED_OFFSET, &off.to_be_bytes());
+        }
+        self.store.db.apply_batch(batch)?;
+
+        let mut st = self.store.lock();
+        for (ns, c) in new_counts {
+            st.counts.insert(ns, c);
+        }
+        if let Some(v) = self.version_high_water {
+            st.next_version = st.next_version.max(v);
+        }
+        if let Some(n) = self.namespace_high_water {
+            st.next_namespace = st.next_namespace.max(n);
+        }
+        if let Some(map) = self.db_map {
+            for ns in &map {
+                st.counts.entry(*ns).or_default();
+            }
+            st.db_map = map;
+        }
+        if let Some(off) = applied_offset {
+            st.applied_offset = off;
+        }
+        Ok(())
+    }
+}
+
+/// The exclusive upper bound of every key starting with `prefix`.
+pub(crate) fn prefix_end(prefix: &[u8]) -> Bound<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return Bound::Excluded(end);
+        }
+    }
+    Bound::Unbounded
+}
