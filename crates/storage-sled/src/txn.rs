@@ -12,7 +12,7 @@ use sled::IVec;
 
 use crate::error::{Result, StoreError};
 use crate::layout;
-use crate::meta::{Body, Meta};
+use crate::meta::Meta;
 use crate::store::{corrupt, encode_db_map, Counts, Store};
 
 /// A key removed because its expiry passed, reported so the caller can propagate a `DEL`.
@@ -132,11 +132,9 @@ impl<'s> Txn<'s> {
                 }
             };
             if take_mem {
-                if let Some((k, v)) = next_mem {
-                    if let Some(v) = v {
-                        if !visit(k, v)? {
-                            return Ok(());
-                        }
+                if let Some((k, Some(v))) = next_mem {
+                    if !visit(k, v)? {
+                        return Ok(());
                     }
                 }
                 next_mem = mem.next();
