@@ -55,6 +55,11 @@ impl<'s> Txn<'s> {
         }
     }
 
+    /// The store this transaction belongs to.
+    pub fn store(&self) -> &'s Store {
+        self.store
+    }
+
     /// The clock this transaction judges expiry by.
     pub fn now_ms(&self) -> u64 {
         self.now_ms

@@ -1,0 +1,139 @@
+//! The context a command runs in.
+
+use bytes::{Bytes, BytesMut};
+use resp_codec::{Protocol, ReplyWriter};
+use storage_sled::{KeyKind, Meta, Txn};
+
+use crate::command::dispatch::commit_with_effects;
+use crate::command::effects::Effect;
+use crate::command::error::CommandError;
+use crate::command::spec::CommandSpec;
+use crate::server::client::ClientInfo;
+use crate::server::state::ServerState;
+
+/// Everything a command handler may touch: the transaction its reads and writes go through, the
+/// server state, the reply buffer and the effects it propagates.
+pub struct Ctx<'a> {
+    /// The storage transaction; committed by the dispatcher only if the handler succeeds.
+    pub txn: Txn<'a>,
+    /// Server-wide state (config, clients, stats).
+    pub state: &'a mut ServerState,
+    /// The client running the command.
+    pub client_id: u64,
+    /// The client's selected database; SELECT changes it.
+    pub db: usize,
+    /// The client's protocol; HELLO changes it.
+    pub protocol: Protocol,
+    /// The command being run (for a subcommand, the subcommand).
+    pub spec: &'static CommandSpec,
+    /// The clock of this command, Unix milliseconds, frozen for its duration.
+    pub now_ms: u64,
+    out: &'a mut BytesMut,
+    effects: Vec<Effect>,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context writing replies to `out`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        txn: Txn<'a>,
+        state: &'a mut ServerState,
+        client_id: u64,
+        db: usize,
+        protocol: Protocol,
+        spec: &'static CommandSpec,
+        now_ms: u64,
+        out: &'a mut BytesMut,
+    ) -> Self {
+        Ctx {
+            txn,
+            state,
+            client_id,
+            db,
+            protocol,
+            spec,
+            now_ms,
+            out,
+            effects: Vec::new(),
+        }
+    }
+
+    /// The reply writer, in the client's protocol.
+    pub fn reply(&mut self) -> ReplyWriter<'_> {
+        ReplyWriter::new(self.out, self.protocol)
+    }
+
+    /// Propagates one effect in the client's current database.
+    pub fn propagate(&mut self, args: Vec<Bytes>) {
+        self.effects.push(Effect { db: self.db, args });
+    }
+
+    /// Propagates one effect in database `db`.
+    pub fn propagate_in(&mut self, db: usize, args: Vec<Bytes>) {
+        self.effects.push(Effect { db, args });
+    }
+
+    /// Commits the handler's work with its effects (see [`commit_with_effects`]); returns the
+    /// committed effects and the client's database and protocol as the handler left them.
+    pub fn commit(self) -> (Result<Vec<Effect>, CommandError>, usize, Protocol) {
+        let result = commit_with_effects(self.txn, self.state, self.effects);
+        (result, self.db, self.protocol)
+    }
+
+    /// The client's database and protocol as the handler left them, discarding its writes.
+    pub fn abandon(self) -> (usize, Protocol) {
+        (self.db, self.protocol)
+    }
+
+    /// The replication offset the committed data corresponds to.
+    pub fn txn_applied_offset(&self) -> u64 {
+        self.txn.store().applied_offset()
+    }
+
+    /// The running client's state.
+    pub fn client(&mut self) -> Option<&mut ClientInfo> {
+        self.state.clients.get_mut(&self.client_id)
+    }
+
+    /// Looks `key` up for reading, counting a keyspace hit or miss.
+    pub fn lookup_read(&mut self, key: &[u8]) -> Result<Option<Meta>, CommandError> {
+        let found = self.txn.get(self.db, key)?;
+        if found.is_some() {
+            self.state.stats.keyspace_hits += 1;
+        } else {
+            self.state.stats.keyspace_misses += 1;
+        }
+        Ok(found)
+    }
+
+    /// Looks `key` up for writing (no hit/miss accounting).
+    pub fn lookup_write(&mut self, key: &[u8]) -> Result<Option<Meta>, CommandError> {
+        Ok(self.txn.get(self.db, key)?)
+    }
+
+    /// The string value of `key` for reading: `None` if missing, WRONGTYPE if not a string.
+    pub fn read_string(&mut self, key: &[u8]) -> Result<Option<Bytes>, CommandError> {
+        let meta = self.lookup_read(key)?;
+        string_of(meta)
+    }
+
+    /// The string value and metadata of `key` for writing: `None` if missing, WRONGTYPE if not a string.
+    pub fn write_string(&mut self, key: &[u8]) -> Result<Option<(Bytes, Meta)>, CommandError> {
+        match self.lookup_write(key)? {
+            None => Ok(None),
+            Some(m) => match m.as_string() {
+                Some(v) => Ok(Some((v.clone(), m))),
+                None => Err(CommandError::WrongType),
+            },
+        }
+    }
+}
+
+/// The string value of an optional key: WRONGTYPE for other types.
+pub fn string_of(meta: Option<Meta>) -> Result<Option<Bytes>, CommandError> {
+    match meta {
+        None => Ok(None),
+        Some(m) if m.kind == KeyKind::String => Ok(m.as_string().cloned()),
+        Some(_) => Err(CommandError::WrongType),
+    }
+}

@@ -1,0 +1,187 @@
+//! Running one request: lookup, arity and auth checks, the handler, then commit and propagation.
+
+use bytes::{Bytes, BytesMut};
+use storage_sled::{Store, Txn};
+
+use crate::command::ctx::Ctx;
+use crate::command::effects::Effect;
+use crate::command::error::CommandError;
+use crate::command::spec::{CommandSpec, Flags};
+use crate::command::table::subcommand;
+use crate::server::state::ServerState;
+use crate::util::time::now_us;
+
+/// What a request did besides its reply.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The effects committed, in stream order (expired-key DELs first).
+    pub effects: Vec<Effect>,
+}
+
+/// Runs `args` for client `client_id`, appending the reply to `out`.
+///
+/// The handler works in a storage transaction; on success its changes, the key counters and the new
+/// stream offset are committed in one batch, on error nothing is.
+pub fn execute(
+    store: &Store,
+    state: &mut ServerState,
+    client_id: u64,
+    args: &[Bytes],
+    out: &mut BytesMut,
+    now_ms: u64,
+) -> Outcome {
+    if args.is_empty() {
+        return Outcome::default();
+    }
+    let (db, protocol, authenticated) = match state.clients.get_mut(&client_id) {
+        Some(c) => {
+            c.last_interaction_ms = now_ms;
+            (c.db, c.protocol, c.authenticated)
+        }
+        None => return Outcome::default(),
+    };
+    let spec = match resolve(state, args) {
+        Ok(spec) => spec,
+        Err(e) => {
+            state.stats.error_replies += 1;
+            resp_codec::ReplyWriter::new(out, protocol).error(&e.to_string());
+            return Outcome::default();
+        }
+    };
+    if !authenticated && !spec.flags.contains(Flags::NO_AUTH) {
+        state.stats.error_replies += 1;
+        resp_codec::ReplyWriter::new(out, protocol).error("NOAUTH Authentication required.");
+        return Outcome::default();
+    }
+    if let Some(c) = state.clients.get_mut(&client_id) {
+        c.last_command = spec.name;
+    }
+
+    let started = now_us();
+    let mark = out.len();
+    let mut ctx = Ctx::new(store.begin(now_ms), state, client_id, db, protocol, spec, now_ms, out);
+    let (result, new_db, new_protocol) = match (spec.handler)(&mut ctx, args) {
+        Ok(()) => ctx.commit(),
+        Err(e) => {
+            let (db, protocol) = ctx.abandon();
+            (Err(e), db, protocol)
+        }
+    };
+
+    let elapsed = now_us().saturating_sub(started);
+    let entry = state.stats.commands.entry(spec.name).or_default();
+    entry.calls += 1;
+    entry.usec += elapsed;
+    state.stats.commands_processed += 1;
+    if let Some(c) = state.clients.get_mut(&client_id) {
+        c.db = new_db;
+        c.protocol = new_protocol;
+    }
+    match result {
+        Ok(effects) => Outcome { effects },
+        Err(e) => {
+            out.truncate(mark);
+            if let Some(entry) = state.stats.commands.get_mut(spec.name) {
+                entry.failed_calls += 1;
+            }
+            state.stats.error_replies += 1;
+            resp_codec::ReplyWriter::new(out, protocol).error(&e.to_string());
+            Outcome::default()
+        }
+    }
+}
+
+/// Commits a transaction together with its effects: DELs for keys it found expired come first, then
+/// `command_effects`; the stream offset they advance to is recorded in the same atomic batch.
+pub fn commit_with_effects(
+    mut txn: Txn<'_>,
+    state: &mut ServerState,
+    command_effects: Vec<Effect>,
+) -> Result<Vec<Effect>, CommandError> {
+    let mut effects: Vec<Effect> = txn
+        .take_expired()
+        .into_iter()
+        .map(|e| Effect {
+            db: e.db,
+            args: vec![Bytes::from_static(b"DEL"), e.key],
+        })
+        .collect();
+    let expired = effects.len() as u64;
+    effects.extend(command_effects);
+    let before = state.effects;
+    let offset = if effects.is_empty() {
+        None
+    } else {
+        let mut stream = BytesMut::new();
+        state.effects.encode(&effects, &mut stream);
+        Some(state.effects.offset)
+    };
+    match txn.commit(offset) {
+        Ok(()) => {
+            state.stats.expired_keys += expired;
+            Ok(effects)
+        }
+        Err(e) => {
+            state.effects = before;
+            Err(CommandError::from(e))
+        }
+    }
+}
+
+/// Finds the command (or subcommand) `args` names and checks its arity, producing Redis's errors.
+pub fn resolve(state: &ServerState, args: &[Bytes]) -> Result<&'static CommandSpec, CommandError> {
+    let name = &args[0];
+    let Some(spec) = state.commands.get(name) else {
+        return Err(unknown_command(args));
+    };
+    if spec.subcommands.is_empty() {
+        return if spec.arity_ok(args.len()) {
+            Ok(spec)
+        } else {
+            Err(CommandError::WrongArity(spec.name.to_string()))
+        };
+    }
+    let Some(sub_name) = args.get(1) else {
+        // A container such as COMMAND may also run on its own.
+        return if spec.arity_ok(1) {
+            Ok(spec)
+        } else {
+            Err(CommandError::WrongArity(spec.name.to_string()))
+        };
+    };
+    let Some(sub) = subcommand(spec, sub_name) else {
+        return Err(CommandError::Other(format!(
+            "ERR unknown subcommand '{}'. Try {} HELP.",
+            truncate_lossy(sub_name, 128),
+            spec.name.to_ascii_uppercase()
+        )));
+    };
+    if sub.arity_ok(args.len()) {
+        Ok(sub)
+    } else {
+        Err(CommandError::WrongArity(sub.name.to_string()))
+    }
+}
+
+fn truncate_lossy(b: &[u8], max: usize) -> String {
+    String::from_utf8_lossy(&b[..b.len().min(max)]).into_owned()
+}
+
+/// Redis's "unknown command" error, listing the first arguments up to 128 characters.
+fn unknown_command(args: &[Bytes]) -> CommandError {
+    let mut listed = String::new();
+    for arg in &args[1..] {
+        if listed.len() >= 128 {
+            break;
+        }
+        let room = 128 - listed.len();
+        listed.push('\'');
+        listed.push_str(&truncate_lossy(arg, room));
+        listed.push_str("' ");
+    }
+    CommandError::Other(format!(
+        "ERR unknown command '{}', with args beginning with: {}",
+        truncate_lossy(&args[0], 128),
+        listed
+    ))
+}

@@ -1,0 +1,15 @@
+//! Command implementations, one file per family. Each file exports `COMMANDS`, its slice of the
+//! command table, and keeps its unit tests (replies and effects) next to the handlers.
+
+pub mod bitfield;
+pub mod bitmaps;
+pub mod client;
+pub mod command_docs;
+pub mod config;
+pub mod connection;
+pub mod counters;
+pub mod expire;
+pub mod info;
+pub mod keys;
+pub mod server;
+pub mod strings;

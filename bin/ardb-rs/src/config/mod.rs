@@ -1,0 +1,105 @@
+//! Configuration: defaults, the option table, redis.conf-style files and command-line flags.
+//!
+//! One table ([`options::OPTIONS`]) drives everything: the config file parser, the `--name value`
+//! flags, CONFIG GET/SET and CONFIG REWRITE, so an option cannot exist in one place and not another.
+
+pub mod file;
+pub mod options;
+mod values;
+
+use std::path::PathBuf;
+
+/// The server's configuration; field names follow the option names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Addresses to listen on (space separated).
+    pub bind: String,
+    /// TCP port; 0 lets the OS pick (tests use it).
+    pub port: u16,
+    /// Data directory: sled's files live in `<dir>/sled`.
+    pub dir: PathBuf,
+    /// Number of logical databases.
+    pub databases: usize,
+    /// Password clients must AUTH with; empty = none.
+    pub requirepass: String,
+    /// Maximum simultaneous clients.
+    pub maxclients: usize,
+    /// Close clients idle for this many seconds (0 = never).
+    pub timeout: u64,
+    /// Timer frequency of the cron (active expiry, sweeping), per second.
+    pub hz: u64,
+    /// Log verbosity: debug, verbose, notice, warning.
+    pub loglevel: String,
+    /// Log file; empty = standard error.
+    pub logfile: String,
+    /// File to write the pid to; empty = none.
+    pub pidfile: String,
+    /// TCP keepalive interval in seconds (0 = off).
+    pub tcp_keepalive: u64,
+    /// Largest bulk string a request may carry.
+    pub proto_max_bulk_len: u64,
+    /// Largest query buffer a client may accumulate before it is closed.
+    pub client_query_buffer_limit: u64,
+    /// sled's page cache in bytes.
+    pub storage_cache_size: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: "127.0.0.1".to_string(),
+            port: 16379,
+            dir: PathBuf::from("./data"),
+            databases: 16,
+            requirepass: String::new(),
+            maxclients: 10000,
+            timeout: 0,
+            hz: 10,
+            loglevel: "notice".to_string(),
+            logfile: String::new(),
+            pidfile: String::new(),
+            tcp_keepalive: 300,
+            proto_max_bulk_len: 512 * 1024 * 1024,
+            client_query_buffer_limit: 1024 * 1024 * 1024,
+            storage_cache_size: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// A configuration problem found at start-up or by CONFIG SET.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    /// No such option.
+    UnknownOption(String),
+    /// The option exists but the value is not acceptable; the text says why, as Redis words it.
+    BadValue {
+        /// The option name.
+        option: String,
+        /// Why the value was refused.
+        reason: String,
+    },
+    /// A config file line that cannot be parsed.
+    BadLine {
+        /// The file.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The config file could not be read or written.
+    Io(String),
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigError::UnknownOption(name) => write!(f, "Bad directive or wrong number of arguments: '{name}'"),
+            ConfigError::BadValue { option, reason } => write!(f, "'{option}': {reason}"),
+            ConfigError::BadLine { file, line, reason } => write!(f, "{file}:{line}: {reason}"),
+            ConfigError::Io(e) => f.write_str(e),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}

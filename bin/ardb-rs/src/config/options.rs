@@ -1,0 +1,233 @@
+//! The option table: name, mutability, help, and how to read and write each option.
+
+use std::path::PathBuf;
+
+use super::values::{parse_memory, parse_uint};
+use super::Config;
+
+/// One configuration option.
+pub struct OptionSpec {
+    /// The option's name in redis.conf, CONFIG GET/SET and as a `--name` flag.
+    pub name: &'static str,
+    /// Whether CONFIG SET may change it at run time.
+    pub mutable: bool,
+    /// One line for `--help`.
+    pub help: &'static str,
+    /// Renders the current value as CONFIG GET shows it.
+    pub get: fn(&Config) -> String,
+    /// Parses and applies a value; the error text follows Redis's CONFIG SET wording.
+    pub set: fn(&mut Config, &str) -> Result<(), String>,
+}
+
+const NOT_INTEGER: &str = "argument couldn't be parsed into an integer";
+const NOT_MEMORY: &str = "argument must be a memory value";
+
+fn uint_in(s: &str, min: u64, max: u64) -> Result<u64, String> {
+    let v = parse_uint(s).ok_or_else(|| NOT_INTEGER.to_string())?;
+    if v < min || v > max {
+        return Err(format!("argument must be between {min} and {max} inclusive"));
+    }
+    Ok(v)
+}
+
+fn memory(s: &str) -> Result<u64, String> {
+    parse_memory(s).ok_or_else(|| NOT_MEMORY.to_string())
+}
+
+/// Every option, in the order CONFIG REWRITE writes them.
+pub const OPTIONS: &[OptionSpec] = &[
+    OptionSpec {
+        name: "bind",
+        mutable: false,
+        help: "addresses to listen on, space separated",
+        get: |c| c.bind.clone(),
+        set: |c, v| {
+            c.bind = v.to_string();
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "port",
+        mutable: false,
+        help: "TCP port (0: let the OS choose)",
+        get: |c| c.port.to_string(),
+        set: |c, v| {
+            c.port = uint_in(v, 0, 65535)? as u16;
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "dir",
+        mutable: false,
+        help: "data directory",
+        get: |c| std::path::absolute(&c.dir).unwrap_or_else(|_| c.dir.clone()).display().to_string(),
+        set: |c, v| {
+            c.dir = PathBuf::from(v);
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "databases",
+        mutable: false,
+        help: "number of logical databases",
+        get: |c| c.databases.to_string(),
+        set: |c, v| {
+            c.databases = uint_in(v, 1, 65536)? as usize;
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "requirepass",
+        mutable: true,
+        help: "password clients must AUTH with (empty: none)",
+        get: |c| c.requirepass.clone(),
+        set: |c, v| {
+            c.requirepass = v.to_string();
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "maxclients",
+        mutable: true,
+        help: "maximum simultaneous clients",
+        get: |c| c.maxclients.to_string(),
+        set: |c, v| {
+            c.maxclients = uint_in(v, 1, 1_000_000)? as usize;
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "timeout",
+        mutable: true,
+        help: "close clients idle this many seconds (0: never)",
+        get: |c| c.timeout.to_string(),
+        set: |c, v| {
+            c.timeout = uint_in(v, 0, i32::MAX as u64)?;
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "hz",
+        mutable: true,
+        help: "background timer frequency per second",
+        get: |c| c.hz.to_string(),
+        set: |c, v| {
+            c.hz = parse_uint(v).ok_or_else(|| NOT_INTEGER.to_string())?.clamp(1, 500);
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "loglevel",
+        mutable: true,
+        help: "debug, verbose, notice or warning",
+        get: |c| c.loglevel.clone(),
+        set: |c, v| {
+            let v = v.to_ascii_lowercase();
+            if !["debug", "verbose", "notice", "warning", "nothing"].contains(&v.as_str()) {
+                return Err("argument(s) must be one of the following: debug, verbose, notice, warning, nothing".into());
+            }
+            c.loglevel = v;
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "logfile",
+        mutable: false,
+        help: "log file (empty: standard error)",
+        get: |c| c.logfile.clone(),
+        set: |c, v| {
+            c.logfile = v.to_string();
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "pidfile",
+        mutable: false,
+        help: "file to write the process id to",
+        get: |c| c.pidfile.clone(),
+        set: |c, v| {
+            c.pidfile = v.to_string();
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "tcp-keepalive",
+        mutable: true,
+        help: "TCP keepalive seconds (0: off)",
+        get: |c| c.tcp_keepalive.to_string(),
+        set: |c, v| {
+            c.tcp_keepalive = uint_in(v, 0, i32::MAX as u64)?;
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "proto-max-bulk-len",
+        mutable: true,
+        help: "largest bulk string in a request",
+        get: |c| c.proto_max_bulk_len.to_string(),
+        set: |c, v| {
+            let n = memory(v)?;
+            if n < 1024 * 1024 {
+                return Err("argument must be between 1048576 and 9223372036854775807 inclusive".into());
+            }
+            c.proto_max_bulk_len = n;
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "client-query-buffer-limit",
+        mutable: true,
+        help: "largest query buffer per client",
+        get: |c| c.client_query_buffer_limit.to_string(),
+        set: |c, v| {
+            let n = memory(v)?;
+            if n < 1024 * 1024 {
+                return Err("argument must be between 1048576 and 9223372036854775807 inclusive".into());
+            }
+            c.client_query_buffer_limit = n;
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "storage-cache-size",
+        mutable: false,
+        help: "sled page cache size (ardb-rs)",
+        get: |c| c.storage_cache_size.to_string(),
+        set: |c, v| {
+            c.storage_cache_size = memory(v)?;
+            Ok(())
+        },
+    },
+];
+
+/// Finds an option by name, case-insensitively.
+pub fn find(name: &str) -> Option<&'static OptionSpec> {
+    OPTIONS.iter().find(|o| o.name.eq_ignore_ascii_case(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_option_round_trips_its_default() {
+        let defaults = Config::default();
+        for opt in OPTIONS {
+            let mut c = Config::default();
+            let shown = (opt.get)(&defaults);
+            if opt.name != "dir" {
+                assert_eq!((opt.set)(&mut c, &shown), Ok(()), "{}", opt.name);
+                assert_eq!(c, defaults, "{}", opt.name);
+            }
+        }
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_redis_wording() {
+        let mut c = Config::default();
+        let hz = find("HZ").map(|o| o.set);
+        assert_eq!(hz.map(|s| s(&mut c, "x")), Some(Err(NOT_INTEGER.to_string())));
+        let port = find("port").map(|o| o.set);
+        assert!(port.map(|s| s(&mut c, "70000")).is_some_and(|r| r.is_err()));
+    }
+}

@@ -1,0 +1,89 @@
+//! One client connection's socket and buffers.
+
+use std::io::{self, Read, Write};
+
+use bytes::{Buf, BytesMut};
+use mio::net::TcpStream;
+use resp_codec::RequestDecoder;
+
+/// What reading from the socket found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ReadOutcome {
+    /// Read this many bytes and the socket has no more for now.
+    Open(usize),
+    /// The peer closed (or the socket failed) after this many bytes.
+    Closed(usize),
+}
+
+/// A client's socket, its unparsed input and its unsent output.
+#[derive(Debug)]
+pub struct Connection {
+    /// The socket.
+    pub stream: TcpStream,
+    /// The client id in `ServerState::clients`.
+    pub client_id: u64,
+    /// Bytes received but not yet parsed into requests.
+    pub input: BytesMut,
+    /// Replies not yet written.
+    pub output: BytesMut,
+    /// The incremental request parser.
+    pub decoder: RequestDecoder,
+    /// Whether WRITABLE interest is registered (only while output is pending).
+    pub wants_write: bool,
+    /// Close once the output is flushed (QUIT, protocol error, CLIENT KILL of itself).
+    pub close_after_flush: bool,
+}
+
+impl Connection {
+    /// Wraps an accepted socket.
+    pub fn new(stream: TcpStream, client_id: u64, decoder: RequestDecoder) -> Self {
+        Connection {
+            stream,
+            client_id,
+            input: BytesMut::with_capacity(16 * 1024),
+            output: BytesMut::with_capacity(16 * 1024),
+            decoder,
+            wants_write: false,
+            close_after_flush: false,
+        }
+    }
+
+    /// Reads everything the socket has into `input`, using `scratch` as the landing buffer.
+    pub fn read_available(&mut self, scratch: &mut [u8]) -> ReadOutcome {
+        let mut total = 0;
+        loop {
+            match self.stream.read(scratch) {
+                Ok(0) => return ReadOutcome::Closed(total),
+                Ok(n) => {
+                    self.input.extend_from_slice(&scratch[..n]);
+                    total += n;
+                    if n < scratch.len() {
+                        return ReadOutcome::Open(total);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return ReadOutcome::Open(total),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return ReadOutcome::Closed(total),
+            }
+        }
+    }
+
+    /// Writes as much pending output as the socket takes; returns bytes written, or an error if the
+    /// connection is dead.
+    pub fn flush_output(&mut self) -> io::Result<usize> {
+        let mut total = 0;
+        while !self.output.is_empty() {
+            match self.stream.write(&self.output) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    self.output.advance(n);
+                    total += n;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(total)
+    }
+}

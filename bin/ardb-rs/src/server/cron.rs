@@ -1,0 +1,90 @@
+//! The periodic `hz` job: active expiry and sweeping in bounded slices, idle-client timeouts.
+
+use std::time::{Duration, Instant};
+
+use storage_sled::Store;
+
+use crate::command::dispatch::commit_with_effects;
+use crate::server::state::ServerState;
+
+/// Keys examined per expiry transaction.
+const EXPIRE_BATCH: usize = 64;
+/// Records the sweeper may delete per tick.
+const SWEEP_BUDGET: usize = 2048;
+
+/// Runs one cron tick; returns the ids of clients idle past `timeout` that must be closed.
+pub fn run(store: &Store, state: &mut ServerState, now_ms: u64) -> Vec<u64> {
+    if state.active_expire_enabled {
+        active_expire(store, state, now_ms);
+    }
+    if let Err(e) = store.sweep(SWEEP_BUDGET) {
+        log::error!("Sweeping dropped data failed: {e}");
+    }
+    sample_ops(state, now_ms);
+    idle_clients(state, now_ms)
+}
+
+/// Updates INFO's instantaneous_ops_per_sec about once a second.
+fn sample_ops(state: &mut ServerState, now_ms: u64) {
+    let (at, commands) = state.ops_sample;
+    let elapsed = now_ms.saturating_sub(at);
+    if elapsed >= 1000 {
+        let done = state.stats.commands_processed.saturating_sub(commands);
+        state.ops_per_sec = done * 1000 / elapsed;
+        state.ops_sample = (now_ms, state.stats.commands_processed);
+    }
+}
+
+/// Removes expired keys, at most a quarter of a cron period's worth of time, propagating a DEL for
+/// each as Redis's active expire cycle does.
+pub fn active_expire(store: &Store, state: &mut ServerState, now_ms: u64) {
+    let budget = Duration::from_millis(250 / state.config.hz.max(1));
+    let started = Instant::now();
+    loop {
+        let mut txn = store.begin(now_ms);
+        let seen = match txn.expire_due(EXPIRE_BATCH) {
+            Ok(n) => n,
+            Err(e) => {
+                log::error!("Active expiry failed: {e}");
+                return;
+            }
+        };
+        if let Err(e) = commit_with_effects(txn, state, Vec::new()) {
+            log::error!("Committing active expiry failed: {e}");
+            return;
+        }
+        if seen < EXPIRE_BATCH || started.elapsed() >= budget {
+            return;
+        }
+    }
+}
+
+fn idle_clients(state: &ServerState, now_ms: u64) -> Vec<u64> {
+    let timeout_ms = state.config.timeout.saturating_mul(1000);
+    if timeout_ms == 0 {
+        return Vec::new();
+    }
+    state
+        .clients
+        .values()
+        .filter(|c| now_ms.saturating_sub(c.last_interaction_ms) > timeout_ms)
+        .map(|c| c.id)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::command::testing::TestServer;
+
+    #[test]
+    fn active_expiry_deletes_due_keys_and_propagates_del() {
+        let mut t = TestServer::new();
+        assert_eq!(t.reply(&["SET", "a", "1", "PX", "100"]), "+OK\r\n");
+        assert_eq!(t.reply(&["SET", "b", "1"]), "+OK\r\n");
+        let before = t.state.effects.offset;
+        super::active_expire(&t.store, &mut t.state, t.now_ms + 100);
+        assert_eq!(t.store.counts(0).keys, 1);
+        assert_eq!(t.state.stats.expired_keys, 1);
+        assert!(t.state.effects.offset > before);
+    }
+}

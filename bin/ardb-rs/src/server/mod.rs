@@ -1,0 +1,10 @@
+//! The server: the reactor, connections, timers and the state commands share.
+
+pub mod client;
+pub mod connection;
+pub mod cron;
+pub mod reactor;
+pub mod slab;
+pub mod state;
+pub mod stats;
+pub mod timers;

@@ -1,0 +1,348 @@
+//! The single-threaded mio reactor: it owns every socket and timer and drives the command layer.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token};
+use resp_codec::{Limits, RequestDecoder};
+use signal_hook_mio::v1_0::Signals;
+use storage_sled::Store;
+
+use crate::command::dispatch::execute;
+use crate::server::client::ClientInfo;
+use crate::server::connection::{Connection, ReadOutcome};
+use crate::server::cron;
+use crate::server::slab::Slab;
+use crate::server::state::ServerState;
+use crate::server::timers::{Timer, Timers};
+use crate::util::time::now_ms;
+
+const SIGNALS: Token = Token(usize::MAX - 1);
+const FIRST_CONNECTION: usize = 1024;
+const READ_CHUNK: usize = 64 * 1024;
+
+/// The server's event loop and everything it owns.
+pub struct Reactor {
+    poll: Poll,
+    listeners: Vec<TcpListener>,
+    connections: Slab<Connection>,
+    by_client: HashMap<u64, usize>,
+    signals: Signals,
+    timers: Timers,
+    store: Store,
+    state: ServerState,
+    scratch: Vec<u8>,
+}
+
+/// Why the reactor could not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// Binding a listening socket failed.
+    Bind(SocketAddr, io::Error),
+    /// A bind address could not be parsed.
+    BadAddress(String),
+    /// Setting up polling or signal handling failed.
+    Io(io::Error),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Bind(addr, e) => write!(f, "could not bind {addr}: {e}"),
+            StartError::BadAddress(a) => write!(f, "invalid bind address '{a}'"),
+            StartError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+impl Reactor {
+    /// Binds the configured addresses and prepares the loop.
+    pub fn bind(store: Store, mut state: ServerState) -> Result<Reactor, StartError> {
+        let poll = Poll::new().map_err(StartError::Io)?;
+        let mut listeners = Vec::new();
+        let mut port = state.config.port;
+        for host in state.config.bind.split_whitespace() {
+            let ip: std::net::IpAddr = host
+                .trim_start_matches('-')
+                .parse()
+                .map_err(|_| StartError::BadAddress(host.to_string()))?;
+            let addr = SocketAddr::new(ip, port);
+            let mut listener = TcpListener::bind(addr).map_err(|e| StartError::Bind(addr, e))?;
+            if port == 0 {
+                port = listener.local_addr().map_err(StartError::Io)?.port();
+            }
+            poll.registry()
+                .register(&mut listener, Token(listeners.len()), Interest::READABLE)
+                .map_err(StartError::Io)?;
+            log::info!("Ready to accept connections tcp on {}:{port}", ip);
+            listeners.push(listener);
+        }
+        state.bound_port = port;
+        let mut signals = Signals::new([signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT])
+            .map_err(StartError::Io)?;
+        poll.registry()
+            .register(&mut signals, SIGNALS, Interest::READABLE)
+            .map_err(StartError::Io)?;
+        let mut timers = Timers::default();
+        let now = Instant::now();
+        timers.schedule(now, Timer::Cron);
+        timers.schedule(now + Duration::from_secs(1), Timer::StoreFlush);
+        Ok(Reactor {
+            poll,
+            listeners,
+            connections: Slab::default(),
+            by_client: HashMap::new(),
+            signals,
+            timers,
+            store,
+            state,
+            scratch: vec![0; READ_CHUNK],
+        })
+    }
+
+    /// Runs until SHUTDOWN or a termination signal, then makes everything durable.
+    pub fn run(mut self) -> io::Result<()> {
+        let mut events = Events::with_capacity(1024);
+        while !self.state.shutdown_requested {
+            let timeout = self.timers.timeout(Instant::now());
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            for event in events.iter() {
+                match event.token() {
+                    SIGNALS => self.on_signal(),
+                    Token(i) if i < self.listeners.len() => self.accept(i),
+                    Token(i) => {
+                        let index = i - FIRST_CONNECTION;
+                        if event.is_readable() || event.is_read_closed() || event.is_error() {
+                            self.on_readable(index);
+                        }
+                        if event.is_writable() {
+                            self.on_writable(index);
+                        }
+                    }
+                }
+            }
+            self.close_killed();
+            self.run_timers();
+        }
+        self.shutdown()
+    }
+
+    fn on_signal(&mut self) {
+        for signal in self.signals.pending() {
+            log::warn!("Received signal {signal}, scheduling shutdown...");
+            self.state.shutdown_requested = true;
+        }
+    }
+
+    fn shutdown(self) -> io::Result<()> {
+        log::info!("User requested shutdown...");
+        match self.store.flush() {
+            Ok(_) => log::info!("Data is durable on disk. ardb-rs is now ready to exit, bye bye..."),
+            Err(e) => log::error!("Final flush failed: {e}"),
+        }
+        if !self.state.config.pidfile.is_empty() {
+            let _ = std::fs::remove_file(&self.state.config.pidfile);
+        }
+        Ok(())
+    }
+
+    fn accept(&mut self, listener: usize) {
+        loop {
+            let (stream, addr) = match self.listeners[listener].accept() {
+                Ok(pair) => pair,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    log::warn!("Accepting client connection: {e}");
+                    return;
+                }
+            };
+            self.state.stats.connections_received += 1;
+            if self.state.clients.len() >= self.state.config.maxclients {
+                self.state.stats.rejected_connections += 1;
+                let _ = io::Write::write(&mut &stream, b"-ERR max number of clients reached\r\n");
+                continue;
+            }
+            if let Err(e) = self.register_client(stream, addr) {
+                log::warn!("Registering client {addr}: {e}");
+            }
+        }
+    }
+
+    fn register_client(&mut self, stream: TcpStream, addr: SocketAddr) -> io::Result<()> {
+        stream.set_nodelay(true)?;
+        let laddr = stream.local_addr()?;
+        let id = self.state.next_client_id;
+        self.state.next_client_id += 1;
+        let limits = Limits {
+            max_bulk_len: usize::try_from(self.state.config.proto_max_bulk_len).unwrap_or(usize::MAX),
+            ..Limits::default()
+        };
+        let authenticated = self.state.config.requirepass.is_empty();
+        let mut decoder = RequestDecoder::new(limits);
+        decoder.set_auth_required(!authenticated);
+        let fd = i64::from(stream.as_raw_fd());
+        let index = self.connections.insert(Connection::new(stream, id, decoder));
+        if let Some(conn) = self.connections.get_mut(index) {
+            self.poll
+                .registry()
+                .register(&mut conn.stream, Token(FIRST_CONNECTION + index), Interest::READABLE)?;
+        }
+        self.by_client.insert(id, index);
+        self.state
+            .clients
+            .insert(id, ClientInfo::new(id, addr, laddr, fd, now_ms(), authenticated));
+        Ok(())
+    }
+
+    fn on_readable(&mut self, index: usize) {
+        let Some(conn) = self.connections.get_mut(index) else { return };
+        let outcome = conn.read_available(&mut self.scratch);
+        let (ReadOutcome::Open(n) | ReadOutcome::Closed(n)) = outcome;
+        self.state.stats.net_input_bytes += n as u64;
+        self.process_input(index);
+        if outcome != ReadOutcome::Open(n) {
+            self.close(index);
+            return;
+        }
+        self.flush(index);
+    }
+
+    fn on_writable(&mut self, index: usize) {
+        self.flush(index);
+    }
+
+    /// Parses and runs every complete request in the connection's input.
+    fn process_input(&mut self, index: usize) {
+        let Some(conn) = self.connections.get_mut(index) else { return };
+        let client_id = conn.client_id;
+        while !conn.close_after_flush {
+            let request = match conn.decoder.decode(&mut conn.input) {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(e) => {
+                    log::debug!("Protocol error from client {client_id}: {e}");
+                    conn.output.extend_from_slice(&e.to_resp_error_line());
+                    conn.close_after_flush = true;
+                    conn.input.clear();
+                    break;
+                }
+            };
+            let args: Vec<Bytes> = request.args;
+            execute(&self.store, &mut self.state, client_id, &args, &mut conn.output, now_ms());
+            if let Some(info) = self.state.clients.get_mut(&client_id) {
+                if info.close_requested {
+                    conn.close_after_flush = true;
+                }
+                conn.decoder.set_auth_required(!info.authenticated);
+            }
+        }
+        if conn.input.len() as u64 > self.state.config.client_query_buffer_limit {
+            log::warn!("Closing client {client_id} that reached max query buffer length");
+            conn.close_after_flush = true;
+            conn.input.clear();
+        }
+        if let Some(info) = self.state.clients.get_mut(&client_id) {
+            info.query_buffer_len = conn.input.len();
+        }
+    }
+
+    /// Writes pending output, adjusting WRITABLE interest; closes when asked to after the flush.
+    fn flush(&mut self, index: usize) {
+        let Some(conn) = self.connections.get_mut(index) else { return };
+        match conn.flush_output() {
+            Ok(n) => self.state.stats.net_output_bytes += n as u64,
+            Err(_) => {
+                self.close(index);
+                return;
+            }
+        }
+        let pending = !conn.output.is_empty();
+        if !pending && conn.close_after_flush {
+            self.close(index);
+            return;
+        }
+        if pending != conn.wants_write {
+            let interest = if pending {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
+            let token = Token(FIRST_CONNECTION + index);
+            if self.poll.registry().reregister(&mut conn.stream, token, interest).is_err() {
+                self.close(index);
+                return;
+            }
+            conn.wants_write = pending;
+        }
+        if let Some(info) = self.state.clients.get_mut(&conn.client_id) {
+            info.output_buffer_len = conn.output.len();
+        }
+    }
+
+    fn close(&mut self, index: usize) {
+        if let Some(mut conn) = self.connections.remove(index) {
+            let _ = self.poll.registry().deregister(&mut conn.stream);
+            self.state.clients.remove(&conn.client_id);
+            self.by_client.remove(&conn.client_id);
+        }
+    }
+
+    /// Closes clients that CLIENT KILL (run by another client) marked.
+    fn close_killed(&mut self) {
+        for id in std::mem::take(&mut self.state.killed_clients) {
+            if let Some(&index) = self.by_client.get(&id) {
+                if let Some(conn) = self.connections.get_mut(index) {
+                    conn.close_after_flush = true;
+                }
+                self.flush(index);
+            }
+        }
+    }
+
+    fn run_timers(&mut self) {
+        let now = Instant::now();
+        while let Some(timer) = self.timers.pop_due(now) {
+            match timer {
+                Timer::Cron => {
+                    let idle = cron::run(&self.store, &mut self.state, now_ms());
+                    for id in idle {
+                        if let Some(&index) = self.by_client.get(&id) {
+                            self.close(index);
+                        }
+                    }
+                    let period = Duration::from_millis(1000 / self.state.config.hz.max(1));
+                    self.timers.schedule(now + period, Timer::Cron);
+                }
+                Timer::StoreFlush => {
+                    if let Err(e) = self.store.flush() {
+                        log::error!("Periodic store flush failed: {e}");
+                    }
+                    self.timers.schedule(now + Duration::from_secs(1), Timer::StoreFlush);
+                }
+            }
+        }
+    }
+
+    /// The TCP port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.state.bound_port
+    }
+
+    /// Every connection index (for tests and diagnostics).
+    pub fn connection_count(&self) -> usize {
+        self.connections.indices().len()
+    }
+}

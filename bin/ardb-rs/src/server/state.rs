@@ -1,0 +1,81 @@
+//! The server state every command can reach, apart from the store.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::command::effects::EffectStream;
+use crate::command::table::CommandTable;
+use crate::config::Config;
+use crate::server::client::ClientInfo;
+use crate::server::stats::Stats;
+use crate::util::random::Rng;
+use crate::util::scan_cursors::ScanCursors;
+
+/// Shared mutable state of the single-threaded server.
+#[derive(Debug)]
+pub struct ServerState {
+    /// Live configuration (CONFIG GET/SET).
+    pub config: Config,
+    /// The file the configuration was read from, for CONFIG REWRITE.
+    pub config_file: Option<PathBuf>,
+    /// Connected clients by id (ordered, as CLIENT LIST prints them).
+    pub clients: BTreeMap<u64, ClientInfo>,
+    /// The next client id to hand out.
+    pub next_client_id: u64,
+    /// INFO counters.
+    pub stats: Stats,
+    /// The command table.
+    pub commands: CommandTable,
+    /// The effect stream: its offset is `master_repl_offset`.
+    pub effects: EffectStream,
+    /// SCAN cursors handed out and the key each one resumes after.
+    pub scan_cursors: ScanCursors,
+    /// The 40-hex-digit run id of this process.
+    pub run_id: String,
+    /// Start time, Unix milliseconds.
+    pub started_ms: u64,
+    /// The last successful save, Unix seconds (LASTSAVE).
+    pub last_save_secs: u64,
+    /// Set by SHUTDOWN: the reactor makes everything durable and exits.
+    pub shutdown_requested: bool,
+    /// The random source for RANDOMKEY and ids.
+    pub rng: Rng,
+    /// Clients CLIENT KILL marked for closing; the reactor closes them after the current command.
+    pub killed_clients: Vec<u64>,
+    /// Whether the cron removes expired keys (DEBUG SET-ACTIVE-EXPIRE turns it off for tests).
+    pub active_expire_enabled: bool,
+    /// Commands per second over the last cron sampling window (INFO instantaneous_ops_per_sec).
+    pub ops_per_sec: u64,
+    /// When and at what command count ops_per_sec was last sampled.
+    pub ops_sample: (u64, u64),
+    /// The TCP port actually bound (the configured one, or the OS's pick for port 0).
+    pub bound_port: u16,
+}
+
+impl ServerState {
+    /// State for a server started now with `config`.
+    pub fn new(config: Config, config_file: Option<PathBuf>, now_ms: u64) -> Self {
+        let mut rng = Rng::from_entropy();
+        let run_id = rng.hex_id();
+        ServerState {
+            bound_port: config.port,
+            config,
+            config_file,
+            clients: BTreeMap::new(),
+            next_client_id: 1,
+            stats: Stats::default(),
+            commands: CommandTable::new(),
+            effects: EffectStream::default(),
+            scan_cursors: ScanCursors::default(),
+            run_id,
+            started_ms: now_ms,
+            last_save_secs: now_ms / 1000,
+            shutdown_requested: false,
+            rng,
+            killed_clients: Vec::new(),
+            active_expire_enabled: true,
+            ops_per_sec: 0,
+            ops_sample: (now_ms, 0),
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Small self-contained helpers shared by several command families.
+
+pub mod glob;
+pub mod numbers;
+pub mod random;
+pub mod scan_cursors;
+pub mod time;
