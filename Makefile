@@ -1,0 +1,32 @@
+# ardb-rs: the two commands a user needs are `make run` and `make test`.
+CARGO ?= cargo
+RELEASE_BIN := target/release/ardb-rs
+export ARDB_RS_BIN := $(CURDIR)/$(RELEASE_BIN)
+
+.PHONY: run build test deps unit integration lint bench clean-data
+
+## Build (release) and serve on 127.0.0.1:16379 with data in ./data.
+run: build
+	@echo "ardb-rs: serving on 127.0.0.1:16379, data in ./data — connect with: redis-cli -p 16379"
+	$(RELEASE_BIN)
+
+build:
+	$(CARGO) build --release -p ardb-rs
+
+## Install test dependencies (Redis 7.0 from Debian), then run every unit and integration test.
+test: deps build lint
+	$(CARGO) test --release --workspace
+
+deps:
+	./scripts/install-deps.sh
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
+
+## redis-benchmark against ardb-rs and redis-server side by side; writes the table to docs/benchmarks.md.
+bench: deps build
+	./scripts/bench.sh
+
+clean-data:
+	rm -rf ./data
