@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Side-by-side throughput of ardb-rs and redis-server (appendonly yes, appendfsync everysec), measured
+# with redis-benchmark in the same run: 50 clients, SET/GET/INCR/MSET, without and with -P 16.
+# Prints a table of both throughputs and their ratio and writes it to docs/benchmarks.md.
+#
+# Environment: REQUESTS (default 200000), PIPELINED_REQUESTS (default 2000000), ROUNDS (default 3;
+# each cell is the best of ROUNDS alternating runs, so a noisy moment does not decide a ratio),
+# ARDB_RS_BIN, OUT (default docs/benchmarks.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+REQUESTS=${REQUESTS:-200000}
+PIPELINED_REQUESTS=${PIPELINED_REQUESTS:-2000000}
+ROUNDS=${ROUNDS:-3}
+ARDB_RS_BIN=${ARDB_RS_BIN:-$PWD/target/release/ardb-rs}
+OUT=${OUT:-docs/benchmarks.md}
+TESTS=set,get,incr,mset
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {
+  for _ in $(seq 100); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "bench: server on port $1 did not start" >&2; return 1
+}
+
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+redis_port=$(free_port)
+mkdir -p "$work/redis" "$work/ardb"
+redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work/redis" --save '' \
+  --appendonly yes --appendfsync everysec --daemonize no --loglevel warning >"$work/redis.log" 2>&1 &
+pids+=($!)
+ardb_port=$(free_port)
+"$ARDB_RS_BIN" --port "$ardb_port" --dir "$work/ardb" --loglevel warning >"$work/ardb.log" 2>&1 &
+pids+=($!)
+wait_port "$redis_port"
+wait_port "$ardb_port"
+
+# run PORT PIPELINE REQUESTS -> "test rps" lines; fails on any error reply.
+run() {
+  local out
+  out=$(redis-benchmark -p "$1" -c 50 -n "$3" -P "$2" -t "$TESTS" -r 100000 -e --csv 2>&1)
+  if echo "$out" | grep -qiE '^(error|ERR)|WRONGTYPE|Error from server'; then
+    echo "bench: errors from server on port $1:" >&2; echo "$out" >&2; exit 1
+  fi
+  echo "$out" | awk -F'","' 'NR>1 { gsub(/"/, "", $1); gsub(/"/, "", $2); print $1, $2 }'
+}
+
+declare -A best
+for pipeline in 1 16; do
+  n=$REQUESTS; [ "$pipeline" -gt 1 ] && n=$PIPELINED_REQUESTS
+  for round in $(seq "$ROUNDS"); do
+    for server in redis ardb; do
+      port=$redis_port; [ "$server" = ardb ] && port=$ardb_port
+      while read -r test rps; do
+        key="$server/$pipeline/$test"
+        prev=${best[$key]:-0}
+        best[$key]=$(python3 -c "print(max(float('$prev'), float('$rps')))")
+      done < <(run "$port" "$pipeline" "$n")
+      echo "bench: round $round, -P $pipeline, $server done" >&2
+    done
+  done
+done
+
+table="| test | pipeline | redis-server ops/s | ardb-rs ops/s | ratio ardb-rs / redis |
+|---|---|---:|---:|---:|"
+for pipeline in 1 16; do
+  for test in SET GET INCR "MSET (10 keys)"; do
+    r=${best[redis/$pipeline/$test]:-0}; a=${best[ardb/$pipeline/$test]:-0}
+    ratio=$(python3 -c "print('%.2f' % (float('$a')/float('$r')) if float('$r') else 'n/a')")
+    table+=$'\n'"| $test | $([ "$pipeline" = 1 ] && echo none || echo "-P $pipeline") | $(printf '%.0f' "$r") | $(printf '%.0f' "$a") | $ratio |"
+  done
+done
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+machine="$(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr), redis-server $(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p'), ardb-rs $("$ARDB_RS_BIN" --version | awk '{print $2}')"
+echo "$table"
+echo "machine: $machine"
+
+python3 - "$OUT" "$table" "$machine" "$REQUESTS" "$PIPELINED_REQUESTS" "$ROUNDS" <<'PY'
+import sys, re, datetime
+out, table, machine, n, np, rounds = sys.argv[1:]
+start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+block = (f"{start}\nMeasured {datetime.date.today()} by `make bench` (scripts/bench.sh): redis-benchmark, 50 clients, "
+         f"`-r 100000`, {n} requests unpipelined and {np} with `-P 16`, best of {rounds} alternating rounds per cell.\n"
+         f"redis-server runs with `appendonly yes`, `appendfsync everysec`; ardb-rs with its defaults (sled, flushed every second).\n\n"
+         f"Machine: {machine}.\n\n{table}\n{end}")
+try:
+    text = open(out).read()
+except FileNotFoundError:
+    text = "# Benchmarks\n\n" + start + "\n" + end + "\n"
+text = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda m: block, text, flags=re.S) if start in text else text + "\n" + block + "\n"
+open(out, "w").write(text)
+PY
+echo "bench: table written to $OUT"
