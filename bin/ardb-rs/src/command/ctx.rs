@@ -68,11 +68,6 @@ impl<'a> Ctx<'a> {
         self.effects.push(Effect { db: self.db, args });
     }
 
-    /// Propagates one effect in database `db`.
-    pub fn propagate_in(&mut self, db: usize, args: Vec<Bytes>) {
-        self.effects.push(Effect { db, args });
-    }
-
     /// Commits the handler's work with its effects (see [`commit_with_effects`]); returns the
     /// committed effects and the client's database and protocol as the handler left them.
     pub fn commit(self) -> (Result<Vec<Effect>, CommandError>, usize, Protocol) {

@@ -14,7 +14,9 @@ use crate::util::time::now_us;
 /// What a request did besides its reply.
 #[derive(Debug, Default)]
 pub struct Outcome {
-    /// The effects committed, in stream order (expired-key DELs first).
+    /// The effects committed, in stream order (expired-key DELs first). Read by the command tests;
+    /// the durable backlog (next milestone) is fed from the same encoding in `commit_with_effects`.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub effects: Vec<Effect>,
 }
 
@@ -76,6 +78,11 @@ pub fn execute(
     if let Some(c) = state.clients.get_mut(&client_id) {
         c.db = new_db;
         c.protocol = new_protocol;
+    }
+    if result.is_ok() && !spec.name.starts_with("object|") {
+        for i in spec.key_positions(args.len()) {
+            state.access_clock.touch(new_db, &args[i], now_ms);
+        }
     }
     match result {
         Ok(effects) => Outcome { effects },

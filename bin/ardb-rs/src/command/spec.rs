@@ -122,6 +122,17 @@ pub struct CommandSpec {
 }
 
 impl CommandSpec {
+    /// Indices of the key arguments in a call with `argc` arguments (name included), from the key
+    /// spec; empty for commands without keys.
+    pub fn key_positions(&self, argc: usize) -> impl Iterator<Item = usize> {
+        let k = self.keys;
+        let last = if k.last < 0 { argc as i64 + i64::from(k.last) } else { i64::from(k.last) };
+        let first = if k.first > 0 { i64::from(k.first) } else { last + 1 };
+        (first..=last.min(argc as i64 - 1))
+            .step_by(k.step.max(1) as usize)
+            .map(|i| i as usize)
+    }
+
     /// Whether `argc` arguments (name included) fit the arity.
     pub fn arity_ok(&self, argc: usize) -> bool {
         let argc = argc as i64;
@@ -133,8 +144,4 @@ impl CommandSpec {
         }
     }
 
-    /// Whether the command may write.
-    pub fn is_write(&self) -> bool {
-        self.flags.contains(Flags::WRITE)
-    }
 }

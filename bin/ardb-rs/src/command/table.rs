@@ -14,6 +14,8 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     commands::info::COMMANDS,
     commands::command_docs::COMMANDS,
     commands::keys::COMMANDS,
+    commands::scan::COMMANDS,
+    commands::object::COMMANDS,
     commands::expire::COMMANDS,
     commands::strings::COMMANDS,
     commands::counters::COMMANDS,

@@ -214,17 +214,10 @@ fn getkeys(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let target = &args[2..];
     let spec = crate::command::dispatch::resolve(ctx.state, target)
         .map_err(|_| CommandError::err("Invalid command specified"))?;
-    let k = spec.keys;
-    if k.first == 0 {
+    if spec.keys.first == 0 {
         return Err(CommandError::err("The command has no key arguments"));
     }
-    let last = if k.last < 0 { target.len() as i32 + k.last } else { k.last };
-    let mut keys = Vec::new();
-    let mut i = k.first;
-    while i <= last && (i as usize) < target.len() {
-        keys.push(target[i as usize].clone());
-        i += k.step.max(1);
-    }
+    let keys: Vec<Bytes> = spec.key_positions(target.len()).map(|i| target[i].clone()).collect();
     let mut r = ctx.reply();
     r.array_len(keys.len());
     for key in keys {

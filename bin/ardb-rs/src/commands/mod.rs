@@ -11,5 +11,7 @@ pub mod counters;
 pub mod expire;
 pub mod info;
 pub mod keys;
+pub mod object;
+pub mod scan;
 pub mod server;
 pub mod strings;

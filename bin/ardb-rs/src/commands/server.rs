@@ -134,6 +134,7 @@ fn flushdb(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
 fn flushall(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     flush_mode(args)?;
     ctx.txn.flush_all()?;
+    ctx.state.access_clock.clear();
     ctx.propagate(vec![Bytes::from_static(b"FLUSHALL")]);
     ctx.reply().simple(b"OK");
     Ok(())
@@ -148,6 +149,7 @@ fn swapdb(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     }
     if a != b {
         ctx.txn.swap_db(a as usize, b as usize)?;
+        ctx.state.access_clock.clear();
     }
     ctx.propagate(args.to_vec());
     ctx.reply().simple(b"OK");

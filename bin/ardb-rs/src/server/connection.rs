@@ -6,11 +6,18 @@ use bytes::{Buf, BytesMut};
 use mio::net::TcpStream;
 use resp_codec::RequestDecoder;
 
+/// How much input is read before it is parsed and executed, so a fast sender (`redis-cli --pipe`)
+/// cannot grow the input buffer without bound.
+const READ_BURST: usize = 1024 * 1024;
+
 /// What reading from the socket found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ReadOutcome {
     /// Read this many bytes and the socket has no more for now.
-    Open(usize),
+    Drained(usize),
+    /// Read this many bytes and stopped at the burst limit: process them, then read again (the
+    /// poller is edge-triggered, so the socket must be read until it would block).
+    More(usize),
     /// The peer closed (or the socket failed) after this many bytes.
     Closed(usize),
 }
@@ -48,20 +55,21 @@ impl Connection {
         }
     }
 
-    /// Reads everything the socket has into `input`, using `scratch` as the landing buffer.
+    /// Reads what the socket has into `input`, up to the burst limit, using `scratch` as the landing
+    /// buffer.
     pub fn read_available(&mut self, scratch: &mut [u8]) -> ReadOutcome {
         let mut total = 0;
         loop {
+            if total >= READ_BURST {
+                return ReadOutcome::More(total);
+            }
             match self.stream.read(scratch) {
                 Ok(0) => return ReadOutcome::Closed(total),
                 Ok(n) => {
                     self.input.extend_from_slice(&scratch[..n]);
                     total += n;
-                    if n < scratch.len() {
-                        return ReadOutcome::Open(total);
-                    }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return ReadOutcome::Open(total),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return ReadOutcome::Drained(total),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => return ReadOutcome::Closed(total),
             }

@@ -208,16 +208,26 @@ impl Reactor {
     }
 
     fn on_readable(&mut self, index: usize) {
-        let Some(conn) = self.connections.get_mut(index) else { return };
-        let outcome = conn.read_available(&mut self.scratch);
-        let (ReadOutcome::Open(n) | ReadOutcome::Closed(n)) = outcome;
-        self.state.stats.net_input_bytes += n as u64;
-        self.process_input(index);
-        if outcome != ReadOutcome::Open(n) {
-            self.close(index);
-            return;
+        loop {
+            let Some(conn) = self.connections.get_mut(index) else { return };
+            let outcome = conn.read_available(&mut self.scratch);
+            let (ReadOutcome::Drained(n) | ReadOutcome::More(n) | ReadOutcome::Closed(n)) = outcome;
+            self.state.stats.net_input_bytes += n as u64;
+            self.process_input(index);
+            match outcome {
+                ReadOutcome::Closed(_) => {
+                    // Replies to what the peer sent before closing are still attempted.
+                    self.flush(index);
+                    self.close(index);
+                    return;
+                }
+                ReadOutcome::More(_) => self.flush(index),
+                ReadOutcome::Drained(_) => {
+                    self.flush(index);
+                    return;
+                }
+            }
         }
-        self.flush(index);
     }
 
     fn on_writable(&mut self, index: usize) {
@@ -341,8 +351,4 @@ impl Reactor {
         self.state.bound_port
     }
 
-    /// Every connection index (for tests and diagnostics).
-    pub fn connection_count(&self) -> usize {
-        self.connections.indices().len()
-    }
 }

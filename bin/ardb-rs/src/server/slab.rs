@@ -47,6 +47,7 @@ impl<T> Slab<T> {
     }
 
     /// Indices of every stored value.
+    #[cfg(test)]
     pub fn indices(&self) -> Vec<usize> {
         (0..self.slots.len()).filter(|i| self.slots[*i].is_some()).collect()
     }

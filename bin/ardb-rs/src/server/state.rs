@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::command::effects::EffectStream;
 use crate::command::table::CommandTable;
+use crate::commands::object::AccessClock;
 use crate::config::Config;
 use crate::server::client::ClientInfo;
 use crate::server::stats::Stats;
@@ -48,6 +49,8 @@ pub struct ServerState {
     pub ops_per_sec: u64,
     /// When and at what command count ops_per_sec was last sampled.
     pub ops_sample: (u64, u64),
+    /// Last access times of recently used keys (OBJECT IDLETIME).
+    pub access_clock: AccessClock,
     /// The TCP port actually bound (the configured one, or the OS's pick for port 0).
     pub bound_port: u16,
 }
@@ -76,6 +79,7 @@ impl ServerState {
             active_expire_enabled: true,
             ops_per_sec: 0,
             ops_sample: (now_ms, 0),
+            access_clock: AccessClock::default(),
         }
     }
 }
