@@ -5,7 +5,7 @@ use storage_sled::{Store, Txn};
 
 use crate::command::ctx::Ctx;
 use crate::command::effects::Effect;
-use crate::command::error::CommandError;
+use crate::command::error::{c_string, CommandError};
 use crate::command::spec::{CommandSpec, Flags};
 use crate::command::table::subcommand;
 use crate::server::state::ServerState;
@@ -46,7 +46,7 @@ pub fn execute(
         Ok(spec) => spec,
         Err(e) => {
             state.stats.error_replies += 1;
-            resp_codec::ReplyWriter::new(out, protocol).error(&e.to_string());
+            resp_codec::ReplyWriter::new(out, protocol).error(e.to_line());
             return Outcome::default();
         }
     };
@@ -92,7 +92,7 @@ pub fn execute(
                 entry.failed_calls += 1;
             }
             state.stats.error_replies += 1;
-            resp_codec::ReplyWriter::new(out, protocol).error(&e.to_string());
+            resp_codec::ReplyWriter::new(out, protocol).error(e.to_line());
             Outcome::default()
         }
     }
@@ -157,11 +157,10 @@ pub fn resolve(state: &ServerState, args: &[Bytes]) -> Result<&'static CommandSp
         };
     };
     let Some(sub) = subcommand(spec, sub_name) else {
-        return Err(CommandError::Other(format!(
-            "ERR unknown subcommand '{}'. Try {} HELP.",
-            truncate_lossy(sub_name, 128),
-            spec.name.to_ascii_uppercase()
-        )));
+        let mut line = b"ERR unknown subcommand '".to_vec();
+        line.extend_from_slice(c_string(sub_name, 128));
+        line.extend_from_slice(format!("'. Try {} HELP.", spec.name.to_ascii_uppercase()).as_bytes());
+        return Err(CommandError::Quoting(line));
     };
     if sub.arity_ok(args.len()) {
         Ok(sub)
@@ -170,25 +169,22 @@ pub fn resolve(state: &ServerState, args: &[Bytes]) -> Result<&'static CommandSp
     }
 }
 
-fn truncate_lossy(b: &[u8], max: usize) -> String {
-    String::from_utf8_lossy(&b[..b.len().min(max)]).into_owned()
-}
-
-/// Redis's "unknown command" error, listing the first arguments up to 128 characters.
+/// Redis's "unknown command" error: the name and the first arguments (128 bytes in all) quoted as C
+/// strings, so they stop at a NUL and other bytes pass through unchanged.
 fn unknown_command(args: &[Bytes]) -> CommandError {
-    let mut listed = String::new();
+    let mut listed = Vec::new();
     for arg in &args[1..] {
         if listed.len() >= 128 {
             break;
         }
         let room = 128 - listed.len();
-        listed.push('\'');
-        listed.push_str(&truncate_lossy(arg, room));
-        listed.push_str("' ");
+        listed.push(b'\'');
+        listed.extend_from_slice(c_string(arg, room));
+        listed.extend_from_slice(b"' ");
     }
-    CommandError::Other(format!(
-        "ERR unknown command '{}', with args beginning with: {}",
-        truncate_lossy(&args[0], 128),
-        listed
-    ))
+    let mut line = b"ERR unknown command '".to_vec();
+    line.extend_from_slice(c_string(&args[0], 128));
+    line.extend_from_slice(b"', with args beginning with: ");
+    line.extend_from_slice(&listed);
+    CommandError::Quoting(line)
 }

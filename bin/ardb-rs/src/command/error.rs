@@ -27,6 +27,8 @@ pub enum CommandError {
     Storage(StoreError),
     /// Any other error, already including its code (`ERR …`, `NOAUTH …`).
     Other(String),
+    /// An error whose text quotes client bytes verbatim (Redis echoes them unchanged).
+    Quoting(Vec<u8>),
 }
 
 impl CommandError {
@@ -34,6 +36,20 @@ impl CommandError {
     pub fn err(text: impl fmt::Display) -> Self {
         CommandError::Other(format!("ERR {text}"))
     }
+
+    /// The error line as sent (without `-` and CRLF), byte exact.
+    pub fn to_line(&self) -> Vec<u8> {
+        match self {
+            CommandError::Quoting(bytes) => bytes.clone(),
+            other => other.to_string().into_bytes(),
+        }
+    }
+}
+
+/// The part of `arg` a C `%s` would print: everything before the first NUL byte, at most `max` bytes.
+pub fn c_string(arg: &[u8], max: usize) -> &[u8] {
+    let end = arg.iter().position(|b| *b == 0).unwrap_or(arg.len()).min(max);
+    &arg[..end]
 }
 
 impl fmt::Display for CommandError {
@@ -52,6 +68,7 @@ impl fmt::Display for CommandError {
             }
             CommandError::Storage(e) => write!(f, "ERR {e}"),
             CommandError::Other(text) => f.write_str(text),
+            CommandError::Quoting(bytes) => f.write_str(&String::from_utf8_lossy(bytes)),
         }
     }
 }

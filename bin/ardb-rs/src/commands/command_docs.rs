@@ -29,7 +29,7 @@ const SUBCOMMANDS: &[CommandSpec] = &[
     sub("command|info", -2, "Returns information about one, multiple or all commands.", info),
     sub("command|docs", -2, "Returns documentary information about one, multiple or all commands.", docs),
     sub("command|list", -2, "Returns a list of command names.", list),
-    sub("command|getkeys", -3, "Extracts the key names from an arbitrary command.", getkeys),
+    sub("command|getkeys", -4, "Extracts the key names from an arbitrary command.", getkeys),
     sub("command|help", 2, "Returns helpful text about the different subcommands.", help),
 ];
 
@@ -123,7 +123,7 @@ fn info(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     for name in &args[2..] {
         match find(ctx, name) {
             Some(spec) => write_info(ctx, spec),
-            None => ctx.reply().null_array(),
+            None => ctx.reply().null(),
         }
     }
     Ok(())
@@ -261,7 +261,7 @@ mod tests {
         let mut t = TestServer::new();
         let r = t.reply(&["COMMAND", "INFO", "ping", "nosuch"]);
         assert!(r.starts_with("*2\r\n*10\r\n$4\r\nping\r\n:-1\r\n"), "{r}");
-        assert!(r.ends_with("*-1\r\n"), "{r}");
+        assert!(r.ends_with("$-1\r\n"), "{r}");
         let r = t.reply(&["COMMAND", "INFO", "client|id"]);
         assert!(r.starts_with("*1\r\n*10\r\n$9\r\nclient|id\r\n:2\r\n"), "{r}");
     }
@@ -281,7 +281,11 @@ mod tests {
     #[test]
     fn getkeys_uses_key_specs() {
         let mut t = TestServer::new();
-        assert_eq!(t.reply(&["COMMAND", "GETKEYS", "PING"]), "-ERR The command has no key arguments\r\n");
+        assert_eq!(t.reply(&["COMMAND", "GETKEYS", "PING", "x"]), "-ERR The command has no key arguments\r\n");
         assert_eq!(t.reply(&["COMMAND", "GETKEYS", "NOPE", "x"]), "-ERR Invalid command specified\r\n");
+        assert_eq!(
+            t.reply(&["COMMAND", "GETKEYS", "GET"]),
+            "-ERR wrong number of arguments for 'command|getkeys' command\r\n"
+        );
     }
 }

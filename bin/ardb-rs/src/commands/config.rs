@@ -5,7 +5,7 @@ use bytes::Bytes;
 use crate::command::ctx::Ctx;
 use crate::command::error::{CommandError, CommandResult};
 use crate::command::spec::{CommandSpec, Flags, KeySpec};
-use crate::config::options::{find, OPTIONS};
+use crate::config::options::{find, OptionSpec, OPTIONS};
 use crate::server::stats::Stats;
 use crate::util::glob::glob_match;
 
@@ -53,16 +53,30 @@ fn container(_ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CommandResult {
     Err(CommandError::WrongArity("config".into()))
 }
 
+/// CONFIG GET: a pattern without glob characters is looked up exactly and echoed as written (as
+/// Redis does); a glob pattern reports canonical names. Each option appears once.
 fn get(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
-    let pairs: Vec<(&str, String)> = OPTIONS
-        .iter()
-        .filter(|o| args[2..].iter().any(|p| glob_match(p, o.name.as_bytes(), true)))
-        .map(|o| (o.name, (o.get)(&ctx.state.config)))
-        .collect();
+    let mut found: Vec<(Bytes, &'static OptionSpec)> = Vec::new();
+    for pattern in &args[2..] {
+        let is_glob = pattern.iter().any(|c| matches!(c, b'*' | b'?' | b'['));
+        if !is_glob {
+            let opt = std::str::from_utf8(pattern).ok().and_then(find);
+            if let Some(opt) = opt.filter(|o| !found.iter().any(|(_, f)| f.name == o.name)) {
+                found.push((pattern.clone(), opt));
+            }
+            continue;
+        }
+        for opt in OPTIONS {
+            if glob_match(pattern, opt.name.as_bytes(), true) && !found.iter().any(|(_, f)| f.name == opt.name) {
+                found.push((Bytes::from_static(opt.name.as_bytes()), opt));
+            }
+        }
+    }
+    let values: Vec<(Bytes, String)> = found.into_iter().map(|(n, o)| (n, (o.get)(&ctx.state.config))).collect();
     let mut r = ctx.reply();
-    r.map_len(pairs.len());
-    for (name, value) in pairs {
-        r.bulk(name.as_bytes());
+    r.map_len(values.len());
+    for (name, value) in values {
+        r.bulk(&name);
         r.bulk(value.as_bytes());
     }
     Ok(())
@@ -154,6 +168,7 @@ mod tests {
             "*2\r\n$9\r\ndatabases\r\n$2\r\n16\r\n"
         );
         assert_eq!(t.reply(&["CONFIG", "GET", "nothing-like-this"]), "*0\r\n");
+        assert_eq!(t.reply(&["CONFIG", "GET", "DATABASES"]), "*2\r\n$9\r\nDATABASES\r\n$2\r\n16\r\n");
         assert_eq!(t.reply(&["HELLO", "3"]).is_empty(), false);
         assert_eq!(t.reply(&["CONFIG", "GET", "hz"]), "%1\r\n$2\r\nhz\r\n$2\r\n10\r\n");
     }

@@ -74,6 +74,18 @@ pub const COMMANDS: &[CommandSpec] = &[
         subcommands: &[],
     },
     CommandSpec {
+        name: "reset",
+        arity: 1,
+        flags: CONN.with(Flags::NO_AUTH).with(Flags::NOSCRIPT).with(Flags::ALLOW_BUSY),
+        keys: KeySpec::NONE,
+        group: "connection",
+        since: "6.2.0",
+        summary: "Resets the connection.",
+        complexity: "O(1)",
+        handler: reset,
+        subcommands: &[],
+    },
+    CommandSpec {
         name: "hello",
         arity: -1,
         flags: CONN.with(Flags::NO_AUTH).with(Flags::NOSCRIPT),
@@ -96,6 +108,18 @@ fn ping(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     Ok(())
 }
 
+fn reset(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CommandResult {
+    let authenticated = ctx.state.config.requirepass.is_empty();
+    ctx.db = 0;
+    ctx.protocol = Protocol::Resp2;
+    if let Some(c) = ctx.client() {
+        c.name = None;
+        c.authenticated = authenticated;
+    }
+    ctx.reply().simple(b"RESET");
+    Ok(())
+}
+
 fn echo(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     ctx.reply().bulk(&args[1]);
     Ok(())
@@ -111,6 +135,11 @@ fn quit(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CommandResult {
 
 fn select(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let db = parse_i64(&args[1]).ok_or(CommandError::NotInteger)?;
+    if i32::try_from(db).is_err() {
+        return Err(CommandError::err(
+            "value is out of range, value must between -2147483648 and 2147483647",
+        ));
+    }
     if db < 0 || db as u64 >= ctx.state.config.databases as u64 {
         return Err(CommandError::err("DB index is out of range"));
     }
@@ -242,6 +271,10 @@ mod tests {
         assert_eq!(t.reply(&["SELECT", "15"]), "+OK\r\n");
         assert_eq!(t.reply(&["SELECT", "16"]), "-ERR DB index is out of range\r\n");
         assert_eq!(t.reply(&["SELECT", "x"]), "-ERR value is not an integer or out of range\r\n");
+        assert_eq!(
+            t.reply(&["SELECT", "100000000000"]),
+            "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n"
+        );
         assert!(t.run(&["PING"]).effects.is_empty());
     }
 
@@ -255,6 +288,19 @@ mod tests {
         assert_eq!(t.reply(&["AUTH", "nope"]), "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
         assert_eq!(t.reply(&["AUTH", "secret"]), "+OK\r\n");
         assert_eq!(t.reply(&["AUTH", "a", "b", "c"]), "-ERR syntax error\r\n");
+    }
+
+    #[test]
+    fn reset_restores_defaults() {
+        let mut t = TestServer::new();
+        t.reply(&["SELECT", "3"]);
+        t.reply(&["HELLO", "3", "SETNAME", "x"]);
+        assert_eq!(t.reply(&["RESET"]), "+RESET\r\n");
+        assert_eq!(t.reply(&["CLIENT", "GETNAME"]), "$-1\r\n");
+        assert!(t.reply(&["CLIENT", "INFO"]).contains(" db=0 "));
+        t.state.config.requirepass = "pw".into();
+        t.reply(&["RESET"]);
+        assert_eq!(t.reply(&["PING"]), "-NOAUTH Authentication required.\r\n");
     }
 
     #[test]

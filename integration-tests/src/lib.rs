@@ -1,0 +1,44 @@
+//! Support library for the end-to-end tests: start the built `ardb-rs` binary
+//! and a real `redis-server` side by side ([`ServerProcess`]), talk to them
+//! with a byte-exact client ([`RawClient`]), and run the differential case
+//! files ([`cases`], [`diff`]) that compare both servers reply by reply.
+//!
+//! Every helper returns `std::io::Result` with a message that says what is
+//! missing (binary, port, process output), so a test can fail with a clear
+//! reason instead of skipping.
+
+pub mod cases;
+pub mod client;
+pub mod diff;
+pub mod process;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+pub use cases::{parse_cases, Action, Case, Compare, Step};
+pub use client::{encode_command, RawClient};
+pub use diff::{escape, run_case, run_case_traced, CaseOutcome, Mismatch};
+pub use process::{ServerKind, ServerProcess};
+
+/// A TCP port on 127.0.0.1 that was free a moment ago: binds port 0, reads
+/// the port the OS chose and releases it.
+pub fn free_port() -> std::io::Result<u16> {
+    let listener = TcpListener::bind(("127.0.0.1", 0))?;
+    let port = listener.local_addr()?.port();
+    drop(listener);
+    Ok(port)
+}
+
+/// The cargo workspace root (the parent of this crate's directory).
+pub fn workspace_dir() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    match manifest.parent() {
+        Some(parent) => parent.to_path_buf(),
+        None => manifest,
+    }
+}
+
+/// The directory holding the `*.case` files of the differential test.
+pub fn cases_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("cases")
+}
