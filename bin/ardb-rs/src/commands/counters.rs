@@ -104,11 +104,15 @@ fn incr_decr(ctx: &mut Ctx<'_>, args: &[Bytes], incr: i64) -> CommandResult {
     let key = &args[1];
     let (old, expire) = match ctx.write_string(key)? {
         None => (0, None),
-        Some((v, meta)) => (parse_i64(&v).ok_or(CommandError::NotInteger)?, meta.expire_at_ms),
+        Some((v, meta)) => (
+            parse_i64(&v).ok_or(CommandError::NotInteger)?,
+            meta.expire_at_ms,
+        ),
     };
     let new = old.checked_add(incr).ok_or(CommandError::Overflow)?;
     let value = Bytes::from(new.to_string());
-    ctx.txn.put(ctx.db, key, Meta::string(value).with_expire(expire))?;
+    ctx.txn
+        .put(ctx.db, key, Meta::string(value).with_expire(expire))?;
     ctx.propagate(args.to_vec());
     ctx.reply().integer(new);
     Ok(())
@@ -118,12 +122,17 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let key = &args[1];
     let (old, expire) = match ctx.write_string(key)? {
         None => (Some(ext::Ext::ZERO), None),
-        Some((v, meta)) => (ext::parse(&v).ok_or(CommandError::NotFloat)?, meta.expire_at_ms),
+        Some((v, meta)) => (
+            ext::parse(&v).ok_or(CommandError::NotFloat)?,
+            meta.expire_at_ms,
+        ),
     };
     let incr = ext::parse(&args[2]).ok_or(CommandError::NotFloat)?;
-    let sum = ext::add(old, incr).ok_or_else(|| CommandError::err("increment would produce NaN or Infinity"))?;
+    let sum = ext::add(old, incr)
+        .ok_or_else(|| CommandError::err("increment would produce NaN or Infinity"))?;
     let value = Bytes::from(ext::format_human(sum));
-    ctx.txn.put(ctx.db, key, Meta::string(value.clone()).with_expire(expire))?;
+    ctx.txn
+        .put(ctx.db, key, Meta::string(value.clone()).with_expire(expire))?;
     ctx.propagate(vec![
         Bytes::from_static(b"SET"),
         key.clone(),
@@ -365,7 +374,11 @@ mod ext {
     /// extended value, ties to even. `None` on overflow; a zero result means underflow.
     fn round(neg: bool, m: &Big, e2: i64, sticky: bool) -> Option<Ext> {
         if m.is_zero() {
-            return Some(Ext { neg, mant: 0, exp: 0 });
+            return Some(Ext {
+                neg,
+                mant: 0,
+                exp: 0,
+            });
         }
         let len = m.bits();
         let mut exp = e2.saturating_add(len - 64).max(MIN_EXP);
@@ -430,7 +443,13 @@ mod ext {
 
     /// Splits `digits[.digits]` off the front; returns (integer digits, fraction digits, rest).
     fn split_mantissa(body: &[u8], hex: bool) -> (&[u8], &[u8], &[u8]) {
-        let is_digit = |c: &u8| if hex { c.is_ascii_hexdigit() } else { c.is_ascii_digit() };
+        let is_digit = |c: &u8| {
+            if hex {
+                c.is_ascii_hexdigit()
+            } else {
+                c.is_ascii_digit()
+            }
+        };
         let int_len = body.iter().take_while(|c| is_digit(c)).count();
         let (int, rest) = body.split_at(int_len);
         if rest.first() == Some(&b'.') {
@@ -485,7 +504,11 @@ mod ext {
         let trailing = significant.iter().rev().take_while(|&&c| c == b'0').count();
         let significant = &significant[..significant.len() - trailing];
         if significant.is_empty() {
-            return Some(Parsed::Finite(Ext { neg, mant: 0, exp: 0 }));
+            return Some(Parsed::Finite(Ext {
+                neg,
+                mant: 0,
+                exp: 0,
+            }));
         }
         // value = D * 10^e10
         let e10 = exp10 - frac.len() as i64 + trailing as i64;
@@ -552,7 +575,11 @@ mod ext {
             h.mul_add_small(16, u32::from(v));
         }
         if h.is_zero() {
-            return Some(Some(Parsed::Finite(Ext { neg, mant: 0, exp: 0 })));
+            return Some(Some(Parsed::Finite(Ext {
+                neg,
+                mant: 0,
+                exp: 0,
+            })));
         }
         let e2 = exp2 - 4 * frac.len() as i64;
         if e2 + h.bits() < MIN_EXP - 2 {
@@ -619,7 +646,11 @@ mod ext {
         if a.mant == 0 {
             return Some(b);
         }
-        let (big, small) = if (a.exp, a.mant) >= (b.exp, b.mant) { (a, b) } else { (b, a) };
+        let (big, small) = if (a.exp, a.mant) >= (b.exp, b.mant) {
+            (a, b)
+        } else {
+            (b, a)
+        };
         let d = big.exp - small.exp;
         let wide_big = u128::from(big.mant) << 62;
         let wide_small = u128::from(small.mant) << 62;
@@ -734,9 +765,15 @@ mod tests {
     fn incr_overflow() {
         let mut t = TestServer::new();
         t.reply(&["SET", "n", "9223372036854775807"]);
-        assert_eq!(t.reply(&["INCR", "n"]), "-ERR increment or decrement would overflow\r\n");
+        assert_eq!(
+            t.reply(&["INCR", "n"]),
+            "-ERR increment or decrement would overflow\r\n"
+        );
         t.reply(&["SET", "n", "-9223372036854775808"]);
-        assert_eq!(t.reply(&["DECR", "n"]), "-ERR increment or decrement would overflow\r\n");
+        assert_eq!(
+            t.reply(&["DECR", "n"]),
+            "-ERR increment or decrement would overflow\r\n"
+        );
         assert_eq!(
             t.reply(&["DECRBY", "n", "-9223372036854775808"]),
             "-ERR decrement would overflow\r\n"
@@ -757,18 +794,26 @@ mod tests {
         t.reply(&["SET", "h", "0.1"]);
         assert_eq!(t.reply(&["INCRBYFLOAT", "h", "0.2"]), "$3\r\n0.3\r\n");
         assert_eq!(t.reply(&["INCRBYFLOAT", "i", "-4e-18"]), "$1\r\n0\r\n");
-        assert_eq!(t.reply(&["INCRBYFLOAT", "j", "-6e-18"]), "$20\r\n-0.00000000000000001\r\n");
+        assert_eq!(
+            t.reply(&["INCRBYFLOAT", "j", "-6e-18"]),
+            "$20\r\n-0.00000000000000001\r\n"
+        );
         assert_eq!(t.reply(&["INCRBYFLOAT", "k", "0x1.8p1"]), "$1\r\n3\r\n");
         assert_eq!(t.reply(&["INCRBYFLOAT", "l", "+.5e-1"]), "$4\r\n0.05\r\n");
         assert_eq!(t.reply(&["INCRBYFLOAT", "m", "1."]), "$1\r\n1\r\n");
-        assert_eq!(t.reply(&["INCRBYFLOAT", "n", "1\0ab"]), "-ERR value is not a valid float\r\n");
+        assert_eq!(
+            t.reply(&["INCRBYFLOAT", "n", "1\0ab"]),
+            "-ERR value is not a valid float\r\n"
+        );
     }
 
     #[test]
     fn incrbyfloat_errors() {
         let mut t = TestServer::new();
         let bad = "-ERR value is not a valid float\r\n";
-        for v in [" 1", "1 ", "1e", "0x", ".", "nan", "abc", "1e5000", "1e-5000", ""] {
+        for v in [
+            " 1", "1 ", "1e", "0x", ".", "nan", "abc", "1e5000", "1e-5000", "",
+        ] {
             assert_eq!(t.reply(&["INCRBYFLOAT", "x", v]), bad, "{v:?}");
         }
         let inf = "-ERR increment would produce NaN or Infinity\r\n";
@@ -784,8 +829,14 @@ mod tests {
     #[test]
     fn incrbyfloat_propagates_set_keepttl() {
         let mut t = TestServer::new();
-        assert_eq!(t.effects(&["INCRBYFLOAT", "f", "1.5"]), vec!["0: SET f 1.5 KEEPTTL"]);
-        assert_eq!(t.effects(&["INCRBYFLOAT", "f", "1e2"]), vec!["0: SET f 101.5 KEEPTTL"]);
+        assert_eq!(
+            t.effects(&["INCRBYFLOAT", "f", "1.5"]),
+            vec!["0: SET f 1.5 KEEPTTL"]
+        );
+        assert_eq!(
+            t.effects(&["INCRBYFLOAT", "f", "1e2"]),
+            vec!["0: SET f 101.5 KEEPTTL"]
+        );
         assert!(t.effects(&["INCRBYFLOAT", "f", "x"]).is_empty());
     }
 
@@ -801,9 +852,15 @@ mod tests {
             "$19\r\n0.00001144409179688\r\n"
         );
         t.reply(&["SET", "c", "0.3"]);
-        assert_eq!(t.reply(&["INCRBYFLOAT", "c", "1e30"]), "$31\r\n1000000000000000000024696061952\r\n");
+        assert_eq!(
+            t.reply(&["INCRBYFLOAT", "c", "1e30"]),
+            "$31\r\n1000000000000000000024696061952\r\n"
+        );
         assert_eq!(t.reply(&["INCRBYFLOAT", "d", "1e-4940"]), "$1\r\n0\r\n");
         let huge = t.reply(&["INCRBYFLOAT", "e", "1.18e4932"]);
-        assert!(huge.starts_with("$4933\r\n118000000000000000000065281291809369920269"), "{huge}");
+        assert!(
+            huge.starts_with("$4933\r\n118000000000000000000065281291809369920269"),
+            "{huge}"
+        );
     }
 }

@@ -288,7 +288,11 @@ const OPT_ANY_EXPIRE: u32 = OPT_EX | OPT_PX | OPT_EXAT | OPT_PXAT;
 
 /// Parses SET (`is_set`) or GETEX options from `args[start..]` with Redis's exact acceptance
 /// rules: conflicting options are a syntax error, a repeated EX/PX just replaces the time.
-fn parse_extended(args: &[Bytes], start: usize, is_set: bool) -> Result<(u32, Option<&Bytes>), CommandError> {
+fn parse_extended(
+    args: &[Bytes],
+    start: usize,
+    is_set: bool,
+) -> Result<(u32, Option<&Bytes>), CommandError> {
     let mut flags = 0u32;
     let mut expire = None;
     let mut j = start;
@@ -341,7 +345,12 @@ fn expire_option(opt: &[u8]) -> Option<(u32, u32)> {
 /// The absolute expiry in ms an EX/PX/EXAT/PXAT argument asks for, validated as Redis does.
 fn expire_at_ms(ctx: &Ctx<'_>, arg: &[u8], flags: u32) -> Result<u64, CommandError> {
     let v = parse_i64(arg).ok_or(CommandError::NotInteger)?;
-    let invalid = || CommandError::err(format!("invalid expire time in '{}' command", ctx.spec.name));
+    let invalid = || {
+        CommandError::err(format!(
+            "invalid expire time in '{}' command",
+            ctx.spec.name
+        ))
+    };
     let seconds = flags & (OPT_EX | OPT_EXAT) != 0;
     if v <= 0 || (seconds && v > i64::MAX / 1000) {
         return Err(invalid());
@@ -400,7 +409,11 @@ fn set_generic(
         None if flags & OPT_KEEPTTL != 0 => old.and_then(|m| m.expire_at_ms),
         None => None,
     };
-    ctx.txn.put(ctx.db, key, Meta::string(value.clone()).with_expire(expire_at))?;
+    ctx.txn.put(
+        ctx.db,
+        key,
+        Meta::string(value.clone()).with_expire(expire_at),
+    )?;
     if let Some(ms) = at_ms {
         ctx.propagate(vec![
             Bytes::from_static(b"SET"),
@@ -453,7 +466,11 @@ fn getset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
         None => ctx.reply().null(),
     }
     ctx.txn.put(ctx.db, key, Meta::string(args[2].clone()))?;
-    ctx.propagate(vec![Bytes::from_static(b"SET"), key.clone(), args[2].clone()]);
+    ctx.propagate(vec![
+        Bytes::from_static(b"SET"),
+        key.clone(),
+        args[2].clone(),
+    ]);
     Ok(())
 }
 
@@ -537,7 +554,8 @@ fn mset_generic(ctx: &mut Ctx<'_>, args: &[Bytes], nx: bool) -> CommandResult {
         }
     }
     for pair in args[1..].chunks_exact(2) {
-        ctx.txn.put(ctx.db, &pair[0], Meta::string(pair[1].clone()))?;
+        ctx.txn
+            .put(ctx.db, &pair[0], Meta::string(pair[1].clone()))?;
     }
     ctx.propagate(args.to_vec());
     if nx {
@@ -570,7 +588,11 @@ fn append(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
             joined.extend_from_slice(&old);
             joined.extend_from_slice(tail);
             let total = joined.len();
-            ctx.txn.put(ctx.db, key, Meta::string(Bytes::from(joined)).with_expire(meta.expire_at_ms))?;
+            ctx.txn.put(
+                ctx.db,
+                key,
+                Meta::string(Bytes::from(joined)).with_expire(meta.expire_at_ms),
+            )?;
             total
         }
     };
@@ -631,7 +653,11 @@ fn setrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     buf.extend_from_slice(&old);
     buf.resize(new_len, 0);
     buf[offset..offset + patch.len()].copy_from_slice(patch);
-    ctx.txn.put(ctx.db, key, Meta::string(Bytes::from(buf)).with_expire(expire))?;
+    ctx.txn.put(
+        ctx.db,
+        key,
+        Meta::string(Bytes::from(buf)).with_expire(expire),
+    )?;
     ctx.propagate(args.to_vec());
     ctx.reply().integer(new_len as i64);
     Ok(())
@@ -649,10 +675,16 @@ fn lcs(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let meta_b = ctx.lookup_read(&args[2])?;
     let wrong = |m: &Option<Meta>| matches!(m, Some(m) if m.as_string().is_none());
     if wrong(&meta_a) || wrong(&meta_b) {
-        return Err(CommandError::err("The specified keys must contain string values"));
+        return Err(CommandError::err(
+            "The specified keys must contain string values",
+        ));
     }
-    let a = meta_a.and_then(|m| m.as_string().cloned()).unwrap_or_default();
-    let b = meta_b.and_then(|m| m.as_string().cloned()).unwrap_or_default();
+    let a = meta_a
+        .and_then(|m| m.as_string().cloned())
+        .unwrap_or_default();
+    let b = meta_b
+        .and_then(|m| m.as_string().cloned())
+        .unwrap_or_default();
 
     let (mut getlen, mut getidx, mut withmatchlen) = (false, false, false);
     let mut minmatchlen: i64 = 0;
@@ -666,7 +698,9 @@ fn lcs(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
         } else if is_opt(opt, "WITHMATCHLEN") {
             withmatchlen = true;
         } else if is_opt(opt, "MINMATCHLEN") && j + 1 < args.len() {
-            minmatchlen = parse_i64(&args[j + 1]).ok_or(CommandError::NotInteger)?.max(0);
+            minmatchlen = parse_i64(&args[j + 1])
+                .ok_or(CommandError::NotInteger)?
+                .max(0);
             j += 1;
         } else {
             return Err(CommandError::Syntax);
@@ -824,6 +858,21 @@ pub(crate) mod test_support {
         }
     }
 
+    /// Stores the raw string `value` under `key` in db 0.
+    pub fn put_string(t: &mut TestServer, key: &str, value: &[u8]) {
+        let mut txn = t.store.begin(t.now_ms);
+        if let Err(e) = txn.put(
+            0,
+            key.as_bytes(),
+            Meta::string(Bytes::copy_from_slice(value)),
+        ) {
+            panic!("put failed: {e}");
+        }
+        if let Err(e) = txn.commit(None) {
+            panic!("commit failed: {e}");
+        }
+    }
+
     /// The metadata of a live `key` in db 0, read without side effects.
     pub fn meta_of(t: &TestServer, key: &str) -> Option<Meta> {
         let mut txn = t.store.begin(t.now_ms);
@@ -850,7 +899,8 @@ mod tests {
     use super::test_support::{expire_of, put_list, value_of};
     use crate::command::testing::TestServer;
 
-    const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+    const WRONGTYPE: &str =
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
     const SYNTAX: &str = "-ERR syntax error\r\n";
     const NOT_INT: &str = "-ERR value is not an integer or out of range\r\n";
 
@@ -909,29 +959,65 @@ mod tests {
         let invalid = "-ERR invalid expire time in 'set' command\r\n";
         assert_eq!(t.reply(&["SET", "k", "v", "EX", "0"]), invalid);
         assert_eq!(t.reply(&["SET", "k", "v", "PX", "-1"]), invalid);
-        assert_eq!(t.reply(&["SET", "k", "v", "EX", "9223372036854776"]), invalid);
-        assert_eq!(t.reply(&["SET", "k", "v", "EX", "9223372036854775"]), invalid);
-        assert_eq!(t.reply(&["SET", "k", "v", "PX", "9223372036854775807"]), invalid);
+        assert_eq!(
+            t.reply(&["SET", "k", "v", "EX", "9223372036854776"]),
+            invalid
+        );
+        assert_eq!(
+            t.reply(&["SET", "k", "v", "EX", "9223372036854775"]),
+            invalid
+        );
+        assert_eq!(
+            t.reply(&["SET", "k", "v", "PX", "9223372036854775807"]),
+            invalid
+        );
         assert_eq!(t.reply(&["SET", "k", "v", "EX", "1.5"]), NOT_INT);
-        assert_eq!(t.reply(&["SET", "k", "v", "EX", "10", "EX", "20"]), "+OK\r\n");
+        assert_eq!(
+            t.reply(&["SET", "k", "v", "EX", "10", "EX", "20"]),
+            "+OK\r\n"
+        );
         assert_eq!(expire_of(&t, "k"), Some(t.now_ms + 20_000));
-        assert_eq!(t.reply(&["SETEX", "k", "0", "v"]), "-ERR invalid expire time in 'setex' command\r\n");
-        assert_eq!(t.reply(&["PSETEX", "k", "-5", "v"]), "-ERR invalid expire time in 'psetex' command\r\n");
+        assert_eq!(
+            t.reply(&["SETEX", "k", "0", "v"]),
+            "-ERR invalid expire time in 'setex' command\r\n"
+        );
+        assert_eq!(
+            t.reply(&["PSETEX", "k", "-5", "v"]),
+            "-ERR invalid expire time in 'psetex' command\r\n"
+        );
     }
 
     #[test]
     fn set_effects() {
         let mut t = TestServer::new();
         assert_eq!(t.effects(&["SET", "k", "v"]), vec!["0: SET k v"]);
-        assert_eq!(t.effects(&["SET", "k", "v", "EX", "10"]), vec!["0: SET k v PXAT 1000000010000"]);
-        assert_eq!(t.effects(&["SET", "k", "v", "PX", "5", "GET"]), vec!["0: SET k v PXAT 1000000000005"]);
-        assert_eq!(t.effects(&["SET", "k", "v", "EXAT", "2000000000"]), vec!["0: SET k v PXAT 2000000000000"]);
-        assert_eq!(t.effects(&["SET", "k", "w", "XX", "GET", "KEEPTTL", "get"]), vec!["0: SET k w XX KEEPTTL"]);
+        assert_eq!(
+            t.effects(&["SET", "k", "v", "EX", "10"]),
+            vec!["0: SET k v PXAT 1000000010000"]
+        );
+        assert_eq!(
+            t.effects(&["SET", "k", "v", "PX", "5", "GET"]),
+            vec!["0: SET k v PXAT 1000000000005"]
+        );
+        assert_eq!(
+            t.effects(&["SET", "k", "v", "EXAT", "2000000000"]),
+            vec!["0: SET k v PXAT 2000000000000"]
+        );
+        assert_eq!(
+            t.effects(&["SET", "k", "w", "XX", "GET", "KEEPTTL", "get"]),
+            vec!["0: SET k w XX KEEPTTL"]
+        );
         assert!(t.effects(&["SET", "k", "v", "NX"]).is_empty());
         assert_eq!(t.effects(&["SETNX", "n", "1"]), vec!["0: SETNX n 1"]);
         assert!(t.effects(&["SETNX", "n", "2"]).is_empty());
-        assert_eq!(t.effects(&["SETEX", "s", "10", "v"]), vec!["0: SET s v PXAT 1000000010000"]);
-        assert_eq!(t.effects(&["PSETEX", "s", "10", "v"]), vec!["0: SET s v PXAT 1000000000010"]);
+        assert_eq!(
+            t.effects(&["SETEX", "s", "10", "v"]),
+            vec!["0: SET s v PXAT 1000000010000"]
+        );
+        assert_eq!(
+            t.effects(&["PSETEX", "s", "10", "v"]),
+            vec!["0: SET s v PXAT 1000000000010"]
+        );
     }
 
     #[test]
@@ -995,7 +1081,10 @@ mod tests {
         assert_eq!(r.effects, vec!["0: DEL k"]);
         assert_eq!(value_of(&t, "k"), None);
         t.reply(&["SET", "k", "v"]);
-        assert_eq!(t.reply(&["GETEX", "k", "EX", "0"]), "-ERR invalid expire time in 'getex' command\r\n");
+        assert_eq!(
+            t.reply(&["GETEX", "k", "EX", "0"]),
+            "-ERR invalid expire time in 'getex' command\r\n"
+        );
         assert_eq!(t.reply(&["GETEX", "k", "PERSIST", "EX", "10"]), SYNTAX);
         assert_eq!(t.reply(&["GETEX", "k", "KEEPTTL"]), SYNTAX);
         assert_eq!(t.reply(&["GETEX", "k", "NX"]), SYNTAX);
@@ -1010,9 +1099,18 @@ mod tests {
         assert_eq!(r.reply, "+OK\r\n");
         assert_eq!(r.effects, vec!["0: MSET a 1 b 2"]);
         put_list(&mut t, "l");
-        assert_eq!(t.reply(&["MGET", "a", "l", "zz", "b"]), "*4\r\n$1\r\n1\r\n$-1\r\n$-1\r\n$1\r\n2\r\n");
-        assert_eq!(t.reply(&["MSET", "a"]), "-ERR wrong number of arguments for 'mset' command\r\n");
-        assert_eq!(t.reply(&["MSETNX", "a", "1", "b"]), "-ERR wrong number of arguments for 'msetnx' command\r\n");
+        assert_eq!(
+            t.reply(&["MGET", "a", "l", "zz", "b"]),
+            "*4\r\n$1\r\n1\r\n$-1\r\n$-1\r\n$1\r\n2\r\n"
+        );
+        assert_eq!(
+            t.reply(&["MSET", "a"]),
+            "-ERR wrong number of arguments for 'mset' command\r\n"
+        );
+        assert_eq!(
+            t.reply(&["MSETNX", "a", "1", "b"]),
+            "-ERR wrong number of arguments for 'msetnx' command\r\n"
+        );
         let r = t.run(&["MSETNX", "c", "3", "a", "9"]);
         assert_eq!((r.reply.as_str(), r.effects.len()), (":0\r\n", 0));
         assert_eq!(value_of(&t, "c"), None);
@@ -1052,14 +1150,22 @@ mod tests {
         t.reply(&["SET", "k", "This is a string"]);
         assert_eq!(t.reply(&["GETRANGE", "k", "0", "3"]), bulk("This"));
         assert_eq!(t.reply(&["GETRANGE", "k", "-3", "-1"]), bulk("ing"));
-        assert_eq!(t.reply(&["GETRANGE", "k", "0", "-1"]), bulk("This is a string"));
+        assert_eq!(
+            t.reply(&["GETRANGE", "k", "0", "-1"]),
+            bulk("This is a string")
+        );
         assert_eq!(t.reply(&["GETRANGE", "k", "10", "100"]), bulk("string"));
         assert_eq!(t.reply(&["GETRANGE", "k", "-1", "-5"]), "$0\r\n\r\n");
         assert_eq!(t.reply(&["GETRANGE", "k", "-100", "2"]), bulk("Thi"));
         assert_eq!(t.reply(&["GETRANGE", "k", "5", "2"]), "$0\r\n\r\n");
         assert_eq!(t.reply(&["GETRANGE", "k", "20", "30"]), "$0\r\n\r\n");
         assert_eq!(
-            t.reply(&["GETRANGE", "k", "-9223372036854775808", "9223372036854775807"]),
+            t.reply(&[
+                "GETRANGE",
+                "k",
+                "-9223372036854775808",
+                "9223372036854775807"
+            ]),
             bulk("This is a string")
         );
         assert_eq!(t.reply(&["SUBSTR", "k", "0", "3"]), bulk("This"));
@@ -1084,7 +1190,10 @@ mod tests {
         assert_eq!(value_of(&t, "k"), Some(b"\0X\0ab".to_vec()));
         let r = t.run(&["SETRANGE", "k", "100", ""]);
         assert_eq!((r.reply.as_str(), r.effects.len()), (":5\r\n", 0));
-        assert_eq!(t.reply(&["SETRANGE", "k", "-1", "x"]), "-ERR offset is out of range\r\n");
+        assert_eq!(
+            t.reply(&["SETRANGE", "k", "-1", "x"]),
+            "-ERR offset is out of range\r\n"
+        );
         assert_eq!(t.reply(&["SETRANGE", "k", "x", "x"]), NOT_INT);
         assert_eq!(
             t.reply(&["SETRANGE", "k", "536870912", "x"]),
@@ -1096,7 +1205,10 @@ mod tests {
         );
         put_list(&mut t, "l");
         assert_eq!(t.reply(&["SETRANGE", "l", "0", ""]), WRONGTYPE);
-        assert_eq!(t.reply(&["SETRANGE", "l", "-1", ""]), "-ERR offset is out of range\r\n");
+        assert_eq!(
+            t.reply(&["SETRANGE", "l", "-1", ""]),
+            "-ERR offset is out of range\r\n"
+        );
     }
 
     #[test]
@@ -1127,6 +1239,22 @@ mod tests {
         assert_eq!(
             t.reply(&["LCS", "missing", "key2", "IDX"]),
             "*4\r\n$7\r\nmatches\r\n*0\r\n$3\r\nlen\r\n:0\r\n"
+        );
+    }
+
+    #[test]
+    fn resp3_replies() {
+        let mut t = TestServer::new();
+        assert!(t.reply(&["HELLO", "3"]).starts_with('%'));
+        assert_eq!(t.reply(&["GET", "nokey"]), "_\r\n");
+        t.reply(&["MSET", "key1", "ohmytext", "key2", "mynewtext"]);
+        assert_eq!(
+            t.reply(&["LCS", "key1", "key2", "IDX", "WITHMATCHLEN"]),
+            "%2\r\n$7\r\nmatches\r\n*2\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n*3\r\n*2\r\n:2\r\n:3\r\n*2\r\n:0\r\n:1\r\n:2\r\n$3\r\nlen\r\n:6\r\n"
+        );
+        assert_eq!(
+            t.reply(&["MGET", "key1", "nokey"]),
+            "*2\r\n$8\r\nohmytext\r\n_\r\n"
         );
     }
 
