@@ -80,7 +80,11 @@ pub fn init_logging(config: &Config) {
     builder.filter_level(level_filter(&config.loglevel));
     builder.parse_env("RUST_LOG");
     if !config.logfile.is_empty() {
-        match std::fs::OpenOptions::new().create(true).append(true).open(&config.logfile) {
+        match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&config.logfile)
+        {
             Ok(f) => {
                 builder.target(env_logger::Target::Pipe(Box::new(f)));
             }
@@ -98,7 +102,12 @@ mod tests {
     fn flags_override_the_file() {
         let path = std::env::temp_dir().join(format!("ardb-rs-cli-{}.conf", std::process::id()));
         assert!(std::fs::write(&path, "port 7000\nhz 20\n").is_ok());
-        let parsed = parse_from(["ardb-rs", path.to_str().unwrap_or_default(), "--port", "16380"]);
+        let parsed = parse_from([
+            "ardb-rs",
+            path.to_str().unwrap_or_default(),
+            "--port",
+            "16380",
+        ]);
         let _ = std::fs::remove_file(&path);
         let (config, file) = match parsed {
             Ok(p) => p,

@@ -33,13 +33,17 @@ fn main() -> ExitCode {
     cli::init_logging(&config);
     let store_options = storage_sled::Options {
         cache_capacity: config.storage_cache_size,
+        record_cache_capacity: usize::try_from(config.record_cache_size).unwrap_or(usize::MAX),
         databases: config.databases,
         ..storage_sled::Options::new(config.dir.join("sled"))
     };
     let store = match storage_sled::Store::open(store_options) {
         Ok(s) => s,
         Err(e) => {
-            log::error!("Cannot open the data directory {}: {e}", config.dir.display());
+            log::error!(
+                "Cannot open the data directory {}: {e}",
+                config.dir.display()
+            );
             return ExitCode::FAILURE;
         }
     };
@@ -56,7 +60,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    log::info!("ardb-rs {ARDB_RS_VERSION} ready; connect with: redis-cli -p {}", reactor.port());
+    log::info!(
+        "ardb-rs {ARDB_RS_VERSION} ready; connect with: redis-cli -p {}",
+        reactor.port()
+    );
     match reactor.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

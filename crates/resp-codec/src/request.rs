@@ -650,20 +650,20 @@ mod tests {
     fn too_big_header_lines() {
         let limits = Limits::default();
         let mut input = b"*".to_vec();
-        input.extend(std::iter::repeat(b'1').take(limits.max_inline_len - 1));
+        input.extend(std::iter::repeat_n(b'1', limits.max_inline_len - 1));
         assert_eq!(err_of(&input), None); // exactly 64 KiB buffered: wait
         input.push(b'1');
         assert_eq!(err_of(&input), Some(ProtocolError::TooBigMbulkCount));
 
         let mut input = b"*2\r\n$4\r\nECHO\r\n$".to_vec();
-        input.extend(std::iter::repeat(b'1').take(limits.max_inline_len - 1));
+        input.extend(std::iter::repeat_n(b'1', limits.max_inline_len - 1));
         assert_eq!(err_of(&input), None);
         input.push(b'1');
         assert_eq!(err_of(&input), Some(ProtocolError::TooBigBulkCount));
 
         // The size cap applies before the '$' check.
         let mut input = b"*1\r\n".to_vec();
-        input.extend(std::iter::repeat(b'X').take(70_000));
+        input.extend(std::iter::repeat_n(b'X', 70_000));
         assert_eq!(err_of(&input), Some(ProtocolError::TooBigBulkCount));
 
         let small = Limits {

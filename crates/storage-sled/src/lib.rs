@@ -31,6 +31,7 @@
 //! # Ok(()) }
 //! ```
 
+mod cache;
 mod error;
 pub mod layout;
 mod meta;

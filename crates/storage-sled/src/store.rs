@@ -2,8 +2,9 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::cache::RecordCache;
 use crate::error::{Result, StoreError};
 use crate::layout;
 use crate::txn::Txn;
@@ -19,6 +20,8 @@ pub struct Options {
     pub cache_capacity: u64,
     /// How often sled flushes by itself; `None` leaves flushing to [`Store::flush`].
     pub flush_every_ms: Option<u64>,
+    /// Bytes of decoded key metadata kept in memory in front of sled (0 disables the cache).
+    pub record_cache_capacity: usize,
 }
 
 impl Options {
@@ -29,6 +32,7 @@ impl Options {
             databases: 16,
             cache_capacity: 256 * 1024 * 1024,
             flush_every_ms: Some(1000),
+            record_cache_capacity: 128 * 1024 * 1024,
         }
     }
 }
@@ -71,7 +75,8 @@ pub(crate) struct State {
 /// The ardb-rs data store: every database of one node in one sled tree.
 ///
 /// All mutation goes through a [`Txn`] so that a command's changes, the counters and the replication
-/// offset it applies reach sled in one atomic batch.
+/// offset it applies reach sled in one atomic batch. Cloning is cheap (a shared handle), so a
+/// transaction can own one and outlive any borrow.
 ///
 /// ```
 /// # fn main() -> Result<(), storage_sled::StoreError> {
@@ -85,10 +90,17 @@ pub(crate) struct State {
 /// # drop(store); let _ = std::fs::remove_dir_all(&dir);
 /// # Ok(()) }
 /// ```
+#[derive(Clone)]
 pub struct Store {
-    pub(crate) db: sled::Db,
+    inner: Arc<Inner>,
+}
+
+/// What every clone of a [`Store`] shares.
+struct Inner {
+    db: sled::Db,
     databases: usize,
-    pub(crate) state: Mutex<State>,
+    state: Mutex<State>,
+    cache: Mutex<RecordCache>,
 }
 
 impl Store {
@@ -135,27 +147,48 @@ impl Store {
             counts.insert(*ns, c);
         }
         Ok(Store {
-            db,
-            databases,
-            state: Mutex::new(State {
-                db_map,
-                counts,
-                next_version,
-                next_namespace,
-                applied_offset,
+            inner: Arc::new(Inner {
+                db,
+                databases,
+                state: Mutex::new(State {
+                    db_map,
+                    counts,
+                    next_version,
+                    next_namespace,
+                    applied_offset,
+                }),
+                cache: Mutex::new(RecordCache::new(options.record_cache_capacity)),
             }),
         })
     }
 
-    /// Starts a transaction; `now_ms` is the clock expiry is judged by for its whole life, as Redis
-    /// freezes the clock for the duration of one command.
-    pub fn begin(&self, now_ms: u64) -> Txn<'_> {
-        Txn::new(self, now_ms)
+    /// Starts a transaction; `now_ms` is the clock expiry is judged by (see [`Txn::set_now`]).
+    pub fn begin(&self, now_ms: u64) -> Txn {
+        Txn::new(self.clone(), now_ms)
+    }
+
+    pub(crate) fn db(&self) -> &sled::Db {
+        &self.inner.db
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        // A poisoned lock only means another thread panicked while holding it; the state it guards is
+        // replaced wholesale on commit, so it is still consistent.
+        self.inner.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn cache(&self) -> MutexGuard<'_, RecordCache> {
+        self.inner.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Bytes held by the record cache.
+    pub fn record_cache_bytes(&self) -> usize {
+        self.cache().bytes()
     }
 
     /// How many logical databases can be addressed.
     pub fn databases(&self) -> usize {
-        self.databases
+        self.inner.databases
     }
 
     /// The replication offset of the last committed batch that recorded one.
@@ -175,23 +208,17 @@ impl Store {
 
     /// Makes every committed batch durable; returns the bytes sled wrote.
     pub fn flush(&self) -> Result<usize> {
-        Ok(self.db.flush()?)
+        Ok(self.db().flush()?)
     }
 
     /// The size of sled's files on disk.
     pub fn size_on_disk(&self) -> Result<u64> {
-        Ok(self.db.size_on_disk()?)
+        Ok(self.db().size_on_disk()?)
     }
 
     /// Whether dropped collections or flushed databases still await the sweeper.
     pub fn has_garbage(&self) -> bool {
-        self.db.scan_prefix([layout::GARBAGE]).next().is_some()
-    }
-
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        // A poisoned lock only means another thread panicked while holding it; the state it guards is
-        // replaced wholesale on commit, so it is still consistent.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        self.db().scan_prefix([layout::GARBAGE]).next().is_some()
     }
 }
 

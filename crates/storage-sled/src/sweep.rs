@@ -16,7 +16,7 @@ impl Store {
     pub fn sweep(&self, budget: usize) -> Result<usize> {
         let mut deleted = 0;
         while deleted < budget {
-            let Some(item) = self.db.scan_prefix([layout::GARBAGE]).next() else {
+            let Some(item) = self.db().scan_prefix([layout::GARBAGE]).next() else {
                 break;
             };
             let (gkey, _) = item?;
@@ -24,7 +24,7 @@ impl Store {
                 Some(b'v') => self.sweep_version(&gkey, budget - deleted)?,
                 Some(b'n') => self.sweep_namespace(&gkey, budget - deleted)?,
                 _ => {
-                    self.db.remove(&gkey)?;
+                    self.db().remove(&gkey)?;
                     1
                 }
             };
@@ -35,13 +35,13 @@ impl Store {
 
     fn sweep_version(&self, gkey: &[u8], budget: usize) -> Result<usize> {
         let Some(version) = layout::decode_u64(&gkey[2..]) else {
-            self.db.remove(gkey)?;
+            self.db().remove(gkey)?;
             return Ok(1);
         };
         let mut batch = sled::Batch::default();
         let mut n = 0;
         for item in self
-            .db
+            .db()
             .scan_prefix(layout::element_prefix(version))
             .take(budget.max(1))
         {
@@ -53,19 +53,19 @@ impl Store {
             batch.remove(gkey);
             n += 1;
         }
-        self.db.apply_batch(batch)?;
+        self.db().apply_batch(batch)?;
         Ok(n)
     }
 
     fn sweep_namespace(&self, gkey: &[u8], budget: usize) -> Result<usize> {
         let Some(ns) = layout::decode_u32(&gkey[2..]) else {
-            self.db.remove(gkey)?;
+            self.db().remove(gkey)?;
             return Ok(1);
         };
         let mut batch = sled::Batch::default();
         let mut n = 0;
         for item in self
-            .db
+            .db()
             .scan_prefix(layout::meta_prefix(ns))
             .take(budget.max(1))
         {
@@ -87,7 +87,7 @@ impl Store {
             self.lock().counts.remove(&ns);
             n += 1;
         }
-        self.db.apply_batch(batch)?;
+        self.db().apply_batch(batch)?;
         Ok(n)
     }
 }

@@ -270,3 +270,26 @@ fn out_of_range_db_is_an_error() {
         Err(crate::StoreError::DbOutOfRange(16))
     ));
 }
+
+#[test]
+fn rollback_to_savepoint_undoes_only_later_writes() -> R {
+    let t = TempStore::new("savepoint");
+    let mut txn = t.store().begin(0);
+    txn.put(0, b"kept", s("1"))?;
+    let sp = txn.savepoint();
+    txn.put(0, b"kept", s("2"))?;
+    txn.put(0, b"dropped", s("x").with_expire(Some(99)))?;
+    txn.flush_db(1)?;
+    assert_eq!(txn.dbsize(0)?, 2);
+    txn.rollback_to(sp);
+    assert_eq!(txn.get(0, b"kept")?, Some(s("1")));
+    assert_eq!(txn.get(0, b"dropped")?, None);
+    assert_eq!(txn.dbsize(0)?, 1);
+    assert_eq!(txn.expires_count(0)?, 0);
+    assert!(txn.pending_bytes() > 0);
+    txn.commit(Some(5))?;
+    assert_eq!(t.store().counts(0).keys, 1);
+    assert!(!t.store().has_garbage());
+    assert_eq!(t.store().applied_offset(), 5);
+    Ok(())
+}

@@ -1,8 +1,12 @@
 //! Transactions: a write overlay over sled that commits as one atomic batch.
 //!
 //! The reactor is single threaded, so a transaction never races another writer; the overlay exists so
-//! that a command (or a whole MULTI/EXEC) reads its own writes and either commits everything, together
-//! with the replication offset it applies, or nothing.
+//! that commands read their own writes and either commit everything, together with the replication
+//! offset they apply, or nothing.
+//!
+//! The server runs every command of one event-loop iteration in one transaction (group commit: sled
+//! makes each batch its own log write, so one batch per iteration instead of one per command is what
+//! makes writes fast). A command that fails rolls back to the [`Savepoint`] taken before it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
@@ -28,36 +32,113 @@ pub struct ExpiredKey {
 pub type Element = (Vec<u8>, IVec);
 
 /// A buffered set of changes to a [`Store`], committed atomically by [`Txn::commit`].
-pub struct Txn<'s> {
-    store: &'s Store,
+pub struct Txn {
+    store: Store,
     now_ms: u64,
     expire_on_access: bool,
     overlay: BTreeMap<Vec<u8>, Option<IVec>>,
+    /// Every change in order, newest last, so a savepoint can be restored without copying state.
+    undo: Vec<Undo>,
+    /// The last record read from sled (key, value): a write command reads a key's metadata, then
+    /// replaces it, and this spares the second lookup. Only records absent from the overlay are
+    /// cached, and every write goes to the overlay, so it can never be stale.
+    last_read: Option<(Vec<u8>, Option<IVec>)>,
     db_map: Option<Vec<u32>>,
     count_delta: HashMap<u32, (i64, i64)>,
     version_high_water: Option<u64>,
     namespace_high_water: Option<u32>,
     expired: Vec<ExpiredKey>,
+    /// Approximate bytes buffered in the overlay, so the caller can bound it.
+    pending_bytes: usize,
 }
 
-impl<'s> Txn<'s> {
-    pub(crate) fn new(store: &'s Store, now_ms: u64) -> Self {
+/// One change recorded for rollback.
+enum Undo {
+    /// An overlay entry and what it held before.
+    Write(Vec<u8>, Option<Option<IVec>>),
+    /// A counter adjustment of a namespace.
+    Counts(u32, i64, i64),
+    /// The database map before a FLUSHDB or SWAPDB.
+    DbMap(Option<Vec<u32>>),
+}
+
+/// The state of a [`Txn`] at one moment, to roll back to if the next command fails. Taking one
+/// costs nothing: it is a position in the transaction's undo log.
+#[derive(Debug, Clone, Copy)]
+pub struct Savepoint {
+    undo_len: usize,
+    expired_len: usize,
+}
+
+impl Txn {
+    pub(crate) fn new(store: Store, now_ms: u64) -> Self {
         Txn {
             store,
             now_ms,
             expire_on_access: true,
             overlay: BTreeMap::new(),
+            undo: Vec::new(),
+            last_read: None,
             db_map: None,
             count_delta: HashMap::new(),
             version_high_water: None,
             namespace_high_water: None,
             expired: Vec::new(),
+            pending_bytes: 0,
         }
     }
 
+    /// Approximate bytes of keys and values written so far (never decreases on rollback).
+    pub fn pending_bytes(&self) -> usize {
+        self.pending_bytes
+    }
+
+    /// How many writes the transaction buffers.
+    pub fn pending_writes(&self) -> usize {
+        self.overlay.len()
+    }
+
     /// The store this transaction belongs to.
-    pub fn store(&self) -> &'s Store {
-        self.store
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Moves the clock expiry is judged by; the server sets it before each command, as Redis freezes
+    /// the clock for the duration of one command.
+    pub fn set_now(&mut self, now_ms: u64) {
+        self.now_ms = now_ms;
+    }
+
+    /// Marks the current state so that [`Txn::rollback_to`] can return to it.
+    pub fn savepoint(&self) -> Savepoint {
+        Savepoint {
+            undo_len: self.undo.len(),
+            expired_len: self.expired.len(),
+        }
+    }
+
+    /// Undoes every change made since `sp` was taken (allocated versions and namespaces stay used:
+    /// harmless gaps).
+    pub fn rollback_to(&mut self, sp: Savepoint) {
+        while self.undo.len() > sp.undo_len {
+            match self.undo.pop() {
+                Some(Undo::Write(key, Some(previous))) => {
+                    self.overlay.insert(key, previous);
+                }
+                Some(Undo::Write(key, None)) => {
+                    self.overlay.remove(&key);
+                }
+                Some(Undo::Counts(ns, keys, expires)) => {
+                    if let Some(d) = self.count_delta.get_mut(&ns) {
+                        d.0 -= keys;
+                        d.1 -= expires;
+                    }
+                }
+                Some(Undo::DbMap(previous)) => self.db_map = previous,
+                None => break,
+            }
+        }
+        self.expired.truncate(sp.expired_len);
     }
 
     /// The clock this transaction judges expiry by.
@@ -84,15 +165,48 @@ impl<'s> Txn<'s> {
 
     // ---- raw access -------------------------------------------------------------------------
 
-    fn read(&self, key: &[u8]) -> Result<Option<IVec>> {
+    fn read(&mut self, key: &[u8]) -> Result<Option<IVec>> {
+        if let Some(v) = self.overlay.get(key) {
+            return Ok(v.clone());
+        }
+        if let Some((k, v)) = &self.last_read {
+            if k.as_slice() == key {
+                return Ok(v.clone());
+            }
+        }
+        let v = self.read_through(key)?;
+        let cached = self.last_read.get_or_insert_with(|| (Vec::new(), None));
+        cached.0.clear();
+        cached.0.extend_from_slice(key);
+        cached.1 = v.clone();
+        Ok(v)
+    }
+
+    /// Reads without touching the one-entry cache, for `&self` methods.
+    fn peek(&self, key: &[u8]) -> Result<Option<IVec>> {
         match self.overlay.get(key) {
             Some(v) => Ok(v.clone()),
-            None => Ok(self.store.db.get(key)?),
+            None => self.read_through(key),
         }
     }
 
+    /// A committed record: metadata records through the record cache, others from sled.
+    fn read_through(&self, key: &[u8]) -> Result<Option<IVec>> {
+        if key.first() != Some(&layout::META) {
+            return Ok(self.store.db().get(key)?);
+        }
+        if let Some(hit) = self.store.cache().get(key) {
+            return Ok(hit);
+        }
+        let v = self.store.db().get(key)?;
+        self.store.cache().insert(key, v.clone());
+        Ok(v)
+    }
+
     fn write(&mut self, key: Vec<u8>, value: Option<IVec>) {
-        self.overlay.insert(key, value);
+        self.pending_bytes += key.len() + value.as_ref().map_or(0, |v| v.len());
+        let previous = self.overlay.insert(key.clone(), value);
+        self.undo.push(Undo::Write(key, previous));
     }
 
     /// Visits the records in `[lo, hi)` in order (or reverse order), seeing this transaction's own
@@ -106,9 +220,9 @@ impl<'s> Txn<'s> {
     ) -> Result<()> {
         let range = (lo, hi);
         let mut disk: Box<dyn Iterator<Item = sled::Result<(IVec, IVec)>>> = if reverse {
-            Box::new(self.store.db.range::<Vec<u8>, _>(range.clone()).rev())
+            Box::new(self.store.db().range::<Vec<u8>, _>(range.clone()).rev())
         } else {
-            Box::new(self.store.db.range::<Vec<u8>, _>(range.clone()))
+            Box::new(self.store.db().range::<Vec<u8>, _>(range.clone()))
         };
         let mut mem: Box<dyn Iterator<Item = (&Vec<u8>, &Option<IVec>)>> = if reverse {
             Box::new(self.overlay.range::<Vec<u8>, _>(range).rev())
@@ -194,9 +308,18 @@ impl<'s> Txn<'s> {
     }
 
     fn adjust_counts(&mut self, ns: u32, keys: i64, expires: i64) {
+        if keys == 0 && expires == 0 {
+            return;
+        }
         let d = self.count_delta.entry(ns).or_insert((0, 0));
         d.0 += keys;
         d.1 += expires;
+        self.undo.push(Undo::Counts(ns, keys, expires));
+    }
+
+    fn set_db_map(&mut self, map: Vec<u32>) {
+        let previous = self.db_map.replace(map);
+        self.undo.push(Undo::DbMap(previous));
     }
 
     /// Keys in logical database `db`, expired-but-unremoved keys included (as Redis's DBSIZE).
@@ -225,7 +348,7 @@ impl<'s> Txn<'s> {
         let fresh = self.fresh_namespace();
         let mut map = self.db_map().into_owned();
         map[db] = fresh;
-        self.db_map = Some(map);
+        self.set_db_map(map);
         self.write(layout::garbage_namespace_key(old), Some(IVec::default()));
         Ok(())
     }
@@ -244,13 +367,13 @@ impl<'s> Txn<'s> {
         self.namespace(b)?;
         let mut map = self.db_map().into_owned();
         map.swap(a, b);
-        self.db_map = Some(map);
+        self.set_db_map(map);
         Ok(())
     }
 
     // ---- keys -------------------------------------------------------------------------------
 
-    fn read_meta(&self, ns: u32, key: &[u8]) -> Result<Option<Meta>> {
+    fn read_meta(&mut self, ns: u32, key: &[u8]) -> Result<Option<Meta>> {
         let raw_key = layout::meta_key(ns, key);
         match self.read(&raw_key)? {
             Some(v) => Meta::decode(&v)
@@ -282,7 +405,12 @@ impl<'s> Txn<'s> {
     /// Whether `key` exists and is not expired, without removing it if it expired.
     pub fn exists(&self, db: usize, key: &[u8]) -> Result<bool> {
         let ns = self.namespace(db)?;
-        Ok(matches!(self.read_meta(ns, key)?, Some(m) if !m.is_expired(self.now_ms)))
+        let raw_key = layout::meta_key(ns, key);
+        let meta = match self.peek(&raw_key)? {
+            Some(v) => Some(Meta::decode(&v).ok_or_else(|| corrupt("key metadata", &raw_key))?),
+            None => None,
+        };
+        Ok(matches!(meta, Some(m) if !m.is_expired(self.now_ms)))
     }
 
     /// Stores `meta` under `key`, replacing whatever was there. A replaced collection of another
@@ -457,7 +585,7 @@ impl<'s> Txn<'s> {
 
     /// One element of collection `version`.
     pub fn element(&self, version: u64, sub: &[u8]) -> Result<Option<IVec>> {
-        self.read(&layout::element_key(version, sub))
+        self.peek(&layout::element_key(version, sub))
     }
 
     /// Writes one element of collection `version`.
@@ -501,15 +629,19 @@ impl<'s> Txn<'s> {
 
     /// Applies every change atomically; `applied_offset`, when given, is recorded in the same batch so
     /// the data always corresponds to exactly one replication offset.
-    pub fn commit(self, applied_offset: Option<u64>) -> Result<()> {
+    pub fn commit(mut self, applied_offset: Option<u64>) -> Result<()> {
         if !self.is_dirty() && applied_offset.is_none() {
             return Ok(());
         }
         let mut batch = sled::Batch::default();
-        for (k, v) in &self.overlay {
+        let mut written_meta = Vec::new();
+        for (k, v) in std::mem::take(&mut self.overlay) {
+            if k.first() == Some(&layout::META) {
+                written_meta.push((k.clone(), v.clone()));
+            }
             match v {
-                Some(v) => batch.insert(k.as_slice(), v.clone()),
-                None => batch.remove(k.as_slice()),
+                Some(v) => batch.insert(k, v),
+                None => batch.remove(k),
             }
         }
         let new_counts: Vec<(u32, Counts)> = self
@@ -533,7 +665,20 @@ impl<'s> Txn<'s> {
         if let Some(off) = applied_offset {
             batch.insert(layout::APPLIED_OFFSET, &off.to_be_bytes());
         }
-        self.store.db.apply_batch(batch)?;
+        if let Err(e) = self.store.db().apply_batch(batch) {
+            // What sled holds is now uncertain for these keys: stop answering them from memory.
+            let mut cache = self.store.cache();
+            for (k, _) in &written_meta {
+                cache.remove(k);
+            }
+            return Err(e.into());
+        }
+        {
+            let mut cache = self.store.cache();
+            for (k, v) in &written_meta {
+                cache.insert(k, v.clone());
+            }
+        }
 
         let mut st = self.store.lock();
         for (ns, c) in new_counts {

@@ -4,7 +4,6 @@ use bytes::{Bytes, BytesMut};
 use resp_codec::{Protocol, ReplyWriter};
 use storage_sled::{KeyKind, Meta, Txn};
 
-use crate::command::dispatch::commit_with_effects;
 use crate::command::effects::Effect;
 use crate::command::error::CommandError;
 use crate::command::spec::CommandSpec;
@@ -14,8 +13,9 @@ use crate::server::state::ServerState;
 /// Everything a command handler may touch: the transaction its reads and writes go through, the
 /// server state, the reply buffer and the effects it propagates.
 pub struct Ctx<'a> {
-    /// The storage transaction; committed by the dispatcher only if the handler succeeds.
-    pub txn: Txn<'a>,
+    /// The storage transaction shared by the commands of one event-loop iteration; if the handler
+    /// fails, the dispatcher rolls it back to where this command started.
+    pub txn: &'a mut Txn,
     /// Server-wide state (config, clients, stats).
     pub state: &'a mut ServerState,
     /// The client running the command.
@@ -36,7 +36,7 @@ impl<'a> Ctx<'a> {
     /// A context writing replies to `out`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        txn: Txn<'a>,
+        txn: &'a mut Txn,
         state: &'a mut ServerState,
         client_id: u64,
         db: usize,
@@ -68,16 +68,9 @@ impl<'a> Ctx<'a> {
         self.effects.push(Effect { db: self.db, args });
     }
 
-    /// Commits the handler's work with its effects (see [`commit_with_effects`]); returns the
-    /// committed effects and the client's database and protocol as the handler left them.
-    pub fn commit(self) -> (Result<Vec<Effect>, CommandError>, usize, Protocol) {
-        let result = commit_with_effects(self.txn, self.state, self.effects);
-        (result, self.db, self.protocol)
-    }
-
-    /// The client's database and protocol as the handler left them, discarding its writes.
-    pub fn abandon(self) -> (usize, Protocol) {
-        (self.db, self.protocol)
+    /// Ends the command: its effects, and the client's database and protocol as the handler left them.
+    pub fn finish(self) -> (Vec<Effect>, usize, Protocol) {
+        (self.effects, self.db, self.protocol)
     }
 
     /// The replication offset the committed data corresponds to.

@@ -1,7 +1,7 @@
 //! Running one request: lookup, arity and auth checks, the handler, then commit and propagation.
 
 use bytes::{Bytes, BytesMut};
-use storage_sled::{Store, Txn};
+use storage_sled::Txn;
 
 use crate::command::ctx::Ctx;
 use crate::command::effects::Effect;
@@ -20,12 +20,14 @@ pub struct Outcome {
     pub effects: Vec<Effect>,
 }
 
-/// Runs `args` for client `client_id`, appending the reply to `out`.
+/// Runs `args` for client `client_id` inside the shared transaction `txn`, appending the reply to
+/// `out`.
 ///
-/// The handler works in a storage transaction; on success its changes, the key counters and the new
-/// stream offset are committed in one batch, on error nothing is.
+/// On success the command's effects (after DELs for keys it found expired) are encoded into the
+/// effect stream, advancing the offset the next group commit records; on error the transaction is
+/// rolled back to where the command started and only the error is replied.
 pub fn execute(
-    store: &Store,
+    txn: &mut Txn,
     state: &mut ServerState,
     client_id: u64,
     args: &[Bytes],
@@ -58,15 +60,28 @@ pub fn execute(
     if let Some(c) = state.clients.get_mut(&client_id) {
         c.last_command = spec.name;
     }
+    if let (true, Some(e)) = (spec.flags.contains(Flags::WRITE), &state.storage_error) {
+        let line = format!(
+            "MISCONF Errors writing to the data store: {e}. Commands that may modify the data set are disabled; \
+             see the server log."
+        );
+        state.stats.error_replies += 1;
+        resp_codec::ReplyWriter::new(out, protocol).error(line);
+        return Outcome::default();
+    }
 
     let started = now_us();
     let mark = out.len();
-    let mut ctx = Ctx::new(store.begin(now_ms), state, client_id, db, protocol, spec, now_ms, out);
-    let (result, new_db, new_protocol) = match (spec.handler)(&mut ctx, args) {
-        Ok(()) => ctx.commit(),
+    txn.set_now(now_ms);
+    let savepoint = txn.savepoint();
+    let mut ctx = Ctx::new(txn, state, client_id, db, protocol, spec, now_ms, out);
+    let result = (spec.handler)(&mut ctx, args);
+    let (command_effects, new_db, new_protocol) = ctx.finish();
+    let result = match result {
+        Ok(()) => Ok(record_effects(txn, state, command_effects)),
         Err(e) => {
-            let (db, protocol) = ctx.abandon();
-            (Err(e), db, protocol)
+            txn.rollback_to(savepoint);
+            Err(e)
         }
     };
 
@@ -98,13 +113,14 @@ pub fn execute(
     }
 }
 
-/// Commits a transaction together with its effects: DELs for keys it found expired come first, then
-/// `command_effects`; the stream offset they advance to is recorded in the same atomic batch.
-pub fn commit_with_effects(
-    mut txn: Txn<'_>,
+/// Appends a command's effects to the effect stream: DELs for keys the transaction found expired
+/// first, then `command_effects`. Advances `master_repl_offset`; the offset reaches sled with the
+/// next commit of `txn`, in the same batch as the data.
+pub fn record_effects(
+    txn: &mut Txn,
     state: &mut ServerState,
     command_effects: Vec<Effect>,
-) -> Result<Vec<Effect>, CommandError> {
+) -> Vec<Effect> {
     let mut effects: Vec<Effect> = txn
         .take_expired()
         .into_iter()
@@ -113,26 +129,24 @@ pub fn commit_with_effects(
             args: vec![Bytes::from_static(b"DEL"), e.key],
         })
         .collect();
-    let expired = effects.len() as u64;
+    state.stats.expired_keys += effects.len() as u64;
     effects.extend(command_effects);
-    let before = state.effects;
-    let offset = if effects.is_empty() {
-        None
-    } else {
-        let mut stream = BytesMut::new();
+    if !effects.is_empty() {
+        // The encoded stream is what replicas and the durable backlog will receive; until those
+        // exist only its length (the offset) is kept, so the buffer is reused.
+        let mut stream = std::mem::take(&mut state.stream_scratch);
+        stream.clear();
         state.effects.encode(&effects, &mut stream);
-        Some(state.effects.offset)
-    };
-    match txn.commit(offset) {
-        Ok(()) => {
-            state.stats.expired_keys += expired;
-            Ok(effects)
-        }
-        Err(e) => {
-            state.effects = before;
-            Err(CommandError::from(e))
-        }
+        state.stream_scratch = stream;
     }
+    effects
+}
+
+/// Commits `txn` with the effect stream's current offset, so the stored data and its offset move
+/// together.
+pub fn commit(txn: Txn, state: &ServerState) -> Result<(), CommandError> {
+    txn.commit(Some(state.effects.offset))
+        .map_err(CommandError::from)
 }
 
 /// Finds the command (or subcommand) `args` names and checks its arity, producing Redis's errors.
@@ -159,7 +173,9 @@ pub fn resolve(state: &ServerState, args: &[Bytes]) -> Result<&'static CommandSp
     let Some(sub) = subcommand(spec, sub_name) else {
         let mut line = b"ERR unknown subcommand '".to_vec();
         line.extend_from_slice(c_string(sub_name, 128));
-        line.extend_from_slice(format!("'. Try {} HELP.", spec.name.to_ascii_uppercase()).as_bytes());
+        line.extend_from_slice(
+            format!("'. Try {} HELP.", spec.name.to_ascii_uppercase()).as_bytes(),
+        );
         return Err(CommandError::Quoting(line));
     };
     if sub.arity_ok(args.len()) {

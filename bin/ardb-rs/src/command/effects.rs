@@ -32,8 +32,8 @@ impl EffectStream {
         let start = out.len();
         for effect in effects {
             if self.stream_db != Some(effect.db) {
-                let db = effect.db.to_string();
-                encode_command(&[Bytes::from_static(b"SELECT"), Bytes::from(db)], out);
+                let db = Bytes::from(effect.db.to_string());
+                encode_command(&[Bytes::from_static(b"SELECT"), db], out);
                 self.stream_db = Some(effect.db);
             }
             encode_command(&effect.args, out);
@@ -44,16 +44,30 @@ impl EffectStream {
 
 /// Encodes one command as a RESP multibulk.
 pub fn encode_command(args: &[Bytes], out: &mut BytesMut) {
-    out.put_u8(b'*');
-    out.extend_from_slice(args.len().to_string().as_bytes());
-    out.extend_from_slice(b"\r\n");
+    header(b'*', args.len(), out);
     for a in args {
-        out.put_u8(b'$');
-        out.extend_from_slice(a.len().to_string().as_bytes());
-        out.extend_from_slice(b"\r\n");
+        header(b'$', a.len(), out);
         out.extend_from_slice(a);
         out.extend_from_slice(b"\r\n");
     }
+}
+
+/// Writes `<kind><n>\r\n` without allocating.
+fn header(kind: u8, n: usize, out: &mut BytesMut) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut v = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.put_u8(kind);
+    out.extend_from_slice(&digits[i..]);
+    out.extend_from_slice(b"\r\n");
 }
 
 #[cfg(test)]
@@ -63,7 +77,10 @@ mod tests {
     fn effect(db: usize, args: &[&str]) -> Effect {
         Effect {
             db,
-            args: args.iter().map(|a| Bytes::copy_from_slice(a.as_bytes())).collect(),
+            args: args
+                .iter()
+                .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+                .collect(),
         }
     }
 
@@ -71,7 +88,14 @@ mod tests {
     fn select_is_emitted_only_when_the_db_changes() {
         let mut stream = EffectStream::default();
         let mut out = BytesMut::new();
-        stream.encode(&[effect(0, &["DEL", "a"]), effect(0, &["DEL", "b"]), effect(2, &["DEL", "c"])], &mut out);
+        stream.encode(
+            &[
+                effect(0, &["DEL", "a"]),
+                effect(0, &["DEL", "b"]),
+                effect(2, &["DEL", "c"]),
+            ],
+            &mut out,
+        );
         let text = String::from_utf8_lossy(&out).into_owned();
         assert_eq!(
             text,

@@ -48,7 +48,11 @@ impl CommandError {
 
 /// The part of `arg` a C `%s` would print: everything before the first NUL byte, at most `max` bytes.
 pub fn c_string(arg: &[u8], max: usize) -> &[u8] {
-    let end = arg.iter().position(|b| *b == 0).unwrap_or(arg.len()).min(max);
+    let end = arg
+        .iter()
+        .position(|b| *b == 0)
+        .unwrap_or(arg.len())
+        .min(max);
     &arg[..end]
 }
 

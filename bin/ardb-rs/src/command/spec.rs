@@ -89,11 +89,23 @@ pub struct KeySpec {
 
 impl KeySpec {
     /// A command without key arguments.
-    pub const NONE: KeySpec = KeySpec { first: 0, last: 0, step: 0 };
+    pub const NONE: KeySpec = KeySpec {
+        first: 0,
+        last: 0,
+        step: 0,
+    };
     /// One key, the first argument.
-    pub const FIRST: KeySpec = KeySpec { first: 1, last: 1, step: 1 };
+    pub const FIRST: KeySpec = KeySpec {
+        first: 1,
+        last: 1,
+        step: 1,
+    };
     /// Every argument is a key.
-    pub const ALL: KeySpec = KeySpec { first: 1, last: -1, step: 1 };
+    pub const ALL: KeySpec = KeySpec {
+        first: 1,
+        last: -1,
+        step: 1,
+    };
 }
 
 /// One entry of the command table.
@@ -126,8 +138,16 @@ impl CommandSpec {
     /// spec; empty for commands without keys.
     pub fn key_positions(&self, argc: usize) -> impl Iterator<Item = usize> {
         let k = self.keys;
-        let last = if k.last < 0 { argc as i64 + i64::from(k.last) } else { i64::from(k.last) };
-        let first = if k.first > 0 { i64::from(k.first) } else { last + 1 };
+        let last = if k.last < 0 {
+            argc as i64 + i64::from(k.last)
+        } else {
+            i64::from(k.last)
+        };
+        let first = if k.first > 0 {
+            i64::from(k.first)
+        } else {
+            last + 1
+        };
         (first..=last.min(argc as i64 - 1))
             .step_by(k.step.max(1) as usize)
             .map(|i| i as usize)
@@ -143,5 +163,4 @@ impl CommandSpec {
             argc >= -arity
         }
     }
-
 }

@@ -69,10 +69,12 @@ impl Default for CommandTable {
 
 /// Finds a subcommand of `parent` by name in any letter case.
 pub fn subcommand(parent: &'static CommandSpec, name: &[u8]) -> Option<&'static CommandSpec> {
-    parent
-        .subcommands
-        .iter()
-        .find(|s| s.name.rsplit('|').next().is_some_and(|n| n.as_bytes().eq_ignore_ascii_case(name)))
+    parent.subcommands.iter().find(|s| {
+        s.name
+            .rsplit('|')
+            .next()
+            .is_some_and(|n| n.as_bytes().eq_ignore_ascii_case(name))
+    })
 }
 
 #[cfg(test)]
@@ -88,7 +90,11 @@ mod tests {
             assert_eq!(spec.name, spec.name.to_ascii_lowercase());
             assert!(!spec.summary.is_empty(), "{} has no summary", spec.name);
             for sub in spec.subcommands {
-                assert!(sub.name.starts_with(&format!("{}|", spec.name)), "{}", sub.name);
+                assert!(
+                    sub.name.starts_with(&format!("{}|", spec.name)),
+                    "{}",
+                    sub.name
+                );
             }
         }
         assert!(table.get(b"GeT").is_some());

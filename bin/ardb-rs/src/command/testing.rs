@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use bytes::{Bytes, BytesMut};
 use storage_sled::{Options, Store};
 
-use crate::command::dispatch::execute;
+use crate::command::dispatch::{commit, execute};
 use crate::config::Config;
 use crate::server::client::ClientInfo;
 use crate::server::state::ServerState;
@@ -37,7 +37,8 @@ impl TestServer {
     pub fn new() -> TestServer {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("ardb-rs-cmdtest-{}-{}", std::process::id(), n));
+        let dir =
+            std::env::temp_dir().join(format!("ardb-rs-cmdtest-{}-{}", std::process::id(), n));
         let _ = std::fs::remove_dir_all(&dir);
         let store = match Store::open(Options::new(&dir)) {
             Ok(s) => s,
@@ -46,7 +47,9 @@ impl TestServer {
         let now_ms = 1_000_000_000_000;
         let mut state = ServerState::new(Config::default(), None, now_ms);
         let addr = SocketAddr::from(([127, 0, 0, 1], 5555));
-        state.clients.insert(1, ClientInfo::new(1, addr, addr, 7, now_ms, true));
+        state
+            .clients
+            .insert(1, ClientInfo::new(1, addr, addr, 7, now_ms, true));
         state.next_client_id = 2;
         TestServer {
             dir,
@@ -59,21 +62,39 @@ impl TestServer {
 
     /// Runs one command and returns its reply and effects.
     pub fn run(&mut self, args: &[&str]) -> Ran {
-        let args: Vec<Bytes> = args.iter().map(|a| Bytes::copy_from_slice(a.as_bytes())).collect();
+        let args: Vec<Bytes> = args
+            .iter()
+            .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+            .collect();
         self.run_bytes(&args)
     }
 
     /// Runs one command given as raw byte arguments.
     pub fn run_bytes(&mut self, args: &[Bytes]) -> Ran {
         let mut out = BytesMut::new();
-        let outcome = execute(&self.store, &mut self.state, self.client_id, args, &mut out, self.now_ms);
+        let mut txn = self.store.begin(self.now_ms);
+        let outcome = execute(
+            &mut txn,
+            &mut self.state,
+            self.client_id,
+            args,
+            &mut out,
+            self.now_ms,
+        );
+        if let Err(e) = commit(txn, &self.state) {
+            panic!("commit failed: {e}");
+        }
         Ran {
             reply: String::from_utf8_lossy(&out).into_owned(),
             effects: outcome
                 .effects
                 .iter()
                 .map(|e| {
-                    let args: Vec<String> = e.args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+                    let args: Vec<String> = e
+                        .args
+                        .iter()
+                        .map(|a| String::from_utf8_lossy(a).into_owned())
+                        .collect();
                     format!("{}: {}", e.db, args.join(" "))
                 })
                 .collect(),

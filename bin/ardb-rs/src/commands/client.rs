@@ -11,7 +11,12 @@ use crate::util::numbers::parse_i64;
 
 const CLIENT_FLAGS: Flags = Flags::NOSCRIPT.with(Flags::LOADING).with(Flags::STALE);
 
-const fn sub(name: &'static str, arity: i32, summary: &'static str, handler: crate::command::spec::Handler) -> CommandSpec {
+const fn sub(
+    name: &'static str,
+    arity: i32,
+    summary: &'static str,
+    handler: crate::command::spec::Handler,
+) -> CommandSpec {
     CommandSpec {
         name,
         arity,
@@ -27,14 +32,39 @@ const fn sub(name: &'static str, arity: i32, summary: &'static str, handler: cra
 }
 
 const SUBCOMMANDS: &[CommandSpec] = &[
-    sub("client|id", 2, "Returns the unique client ID of the connection.", id),
+    sub(
+        "client|id",
+        2,
+        "Returns the unique client ID of the connection.",
+        id,
+    ),
     sub("client|setname", 3, "Sets the connection name.", setname),
-    sub("client|getname", 2, "Returns the name of the connection.", getname),
+    sub(
+        "client|getname",
+        2,
+        "Returns the name of the connection.",
+        getname,
+    ),
     sub("client|list", -2, "Lists open connections.", list),
-    sub("client|info", 2, "Returns information about the connection.", info),
+    sub(
+        "client|info",
+        2,
+        "Returns information about the connection.",
+        info,
+    ),
     sub("client|kill", -3, "Terminates open connections.", kill),
-    sub("client|setinfo", 4, "Sets information specific to the client or connection.", setinfo),
-    sub("client|help", 2, "Returns helpful text about the different subcommands.", help),
+    sub(
+        "client|setinfo",
+        4,
+        "Sets information specific to the client or connection.",
+        setinfo,
+    ),
+    sub(
+        "client|help",
+        2,
+        "Returns helpful text about the different subcommands.",
+        help,
+    ),
 ];
 
 /// This family's commands.
@@ -69,7 +99,9 @@ fn id(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CommandResult {
 
 fn setname(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     if !valid_client_name(&args[2]) {
-        return Err(CommandError::err("Client names cannot contain spaces, newlines or special characters."));
+        return Err(CommandError::err(
+            "Client names cannot contain spaces, newlines or special characters.",
+        ));
     }
     let name = (!args[2].is_empty()).then(|| args[2].clone());
     if let Some(c) = ctx.client() {
@@ -114,7 +146,10 @@ fn list(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
             let t = &args[i + 1];
             let known = [&b"normal"[..], b"master", b"replica", b"slave", b"pubsub"];
             if !known.iter().any(|k| t.eq_ignore_ascii_case(k)) {
-                return Err(CommandError::err(format!("Unknown client type '{}'", String::from_utf8_lossy(t))));
+                return Err(CommandError::err(format!(
+                    "Unknown client type '{}'",
+                    String::from_utf8_lossy(t)
+                )));
             }
             if !t.eq_ignore_ascii_case(b"normal") {
                 ids = Some(Vec::new());
@@ -168,11 +203,19 @@ struct KillFilter {
 impl KillFilter {
     fn matches(&self, c: &ClientInfo, me: u64, now_ms: u64) -> bool {
         self.id.is_none_or(|id| c.id == id)
-            && self.addr.as_ref().is_none_or(|a| c.addr.to_string().as_bytes() == &a[..])
-            && self.laddr.as_ref().is_none_or(|a| c.laddr.to_string().as_bytes() == &a[..])
+            && self
+                .addr
+                .as_ref()
+                .is_none_or(|a| c.addr.to_string().as_bytes() == &a[..])
+            && self
+                .laddr
+                .as_ref()
+                .is_none_or(|a| c.laddr.to_string().as_bytes() == &a[..])
             && self.normal_only != Some(false)
             && !(self.skip_me && c.id == me)
-            && self.max_age.is_none_or(|age| now_ms.saturating_sub(c.created_ms) / 1000 >= age)
+            && self
+                .max_age
+                .is_none_or(|age| now_ms.saturating_sub(c.created_ms) / 1000 >= age)
     }
 }
 
@@ -206,7 +249,10 @@ fn kill(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
                 } else if known.iter().any(|k| val.eq_ignore_ascii_case(k)) {
                     filter.normal_only = Some(false);
                 } else {
-                    return Err(CommandError::err(format!("Unknown client type '{}'", String::from_utf8_lossy(val))));
+                    return Err(CommandError::err(format!(
+                        "Unknown client type '{}'",
+                        String::from_utf8_lossy(val)
+                    )));
                 }
             } else if opt.eq_ignore_ascii_case(b"USER") {
                 if &val[..] != b"default" {
@@ -224,7 +270,8 @@ fn kill(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
                     return Err(CommandError::Syntax);
                 }
             } else if opt.eq_ignore_ascii_case(b"MAXAGE") {
-                filter.max_age = Some(parse_i64(val).ok_or(CommandError::NotInteger)?.max(0) as u64);
+                filter.max_age =
+                    Some(parse_i64(val).ok_or(CommandError::NotInteger)?.max(0) as u64);
             } else {
                 return Err(CommandError::Syntax);
             }
@@ -232,7 +279,13 @@ fn kill(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     }
     let me = ctx.client_id;
     let now = ctx.now_ms;
-    let victims: Vec<u64> = ctx.state.clients.values().filter(|c| filter.matches(c, me, now)).map(|c| c.id).collect();
+    let victims: Vec<u64> = ctx
+        .state
+        .clients
+        .values()
+        .filter(|c| filter.matches(c, me, now))
+        .map(|c| c.id)
+        .collect();
     for id in &victims {
         if *id == me {
             // Killing oneself: the reply is still sent, then the connection closes.
@@ -329,24 +382,47 @@ mod tests {
         );
         assert_eq!(t.reply(&["CLIENT", "SETNAME", ""]), "+OK\r\n");
         assert_eq!(t.reply(&["CLIENT", "GETNAME"]), "$-1\r\n");
-        assert_eq!(t.reply(&["CLIENT", "SETINFO", "lib-name", "redis-py"]), "+OK\r\n");
+        assert_eq!(
+            t.reply(&["CLIENT", "SETINFO", "lib-name", "redis-py"]),
+            "+OK\r\n"
+        );
         let info = t.reply(&["CLIENT", "INFO"]);
         assert!(info.contains("id=1 addr=127.0.0.1:5555 "), "{info}");
         assert!(info.contains(" lib-name=redis-py "), "{info}");
         assert!(info.contains(" cmd=client|info "), "{info}");
-        assert_eq!(t.reply(&["CLIENT", "NOPE"]), "-ERR unknown subcommand 'NOPE'. Try CLIENT HELP.\r\n");
-        assert_eq!(t.reply(&["CLIENT"]), "-ERR wrong number of arguments for 'client' command\r\n");
-        assert_eq!(t.reply(&["CLIENT", "ID", "x"]), "-ERR wrong number of arguments for 'client|id' command\r\n");
+        assert_eq!(
+            t.reply(&["CLIENT", "NOPE"]),
+            "-ERR unknown subcommand 'NOPE'. Try CLIENT HELP.\r\n"
+        );
+        assert_eq!(
+            t.reply(&["CLIENT"]),
+            "-ERR wrong number of arguments for 'client' command\r\n"
+        );
+        assert_eq!(
+            t.reply(&["CLIENT", "ID", "x"]),
+            "-ERR wrong number of arguments for 'client|id' command\r\n"
+        );
     }
 
     #[test]
     fn kill_by_filters() {
         let mut t = TestServer::new();
         let other: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 6000));
-        t.state.clients.insert(2, ClientInfo::new(2, other, other, 9, t.now_ms, true));
-        assert_eq!(t.reply(&["CLIENT", "KILL", "127.0.0.1:1"]), "-ERR No such client\r\n");
-        assert_eq!(t.reply(&["CLIENT", "KILL", "ID", "0"]), "-ERR client-id should be greater than 0\r\n");
-        assert_eq!(t.reply(&["CLIENT", "KILL", "ID", "2", "SKIPME"]), "-ERR syntax error\r\n");
+        t.state
+            .clients
+            .insert(2, ClientInfo::new(2, other, other, 9, t.now_ms, true));
+        assert_eq!(
+            t.reply(&["CLIENT", "KILL", "127.0.0.1:1"]),
+            "-ERR No such client\r\n"
+        );
+        assert_eq!(
+            t.reply(&["CLIENT", "KILL", "ID", "0"]),
+            "-ERR client-id should be greater than 0\r\n"
+        );
+        assert_eq!(
+            t.reply(&["CLIENT", "KILL", "ID", "2", "SKIPME"]),
+            "-ERR syntax error\r\n"
+        );
         assert_eq!(t.reply(&["CLIENT", "KILL", "ID", "2"]), ":1\r\n");
         assert_eq!(t.state.killed_clients, vec![2]);
         assert_eq!(t.reply(&["CLIENT", "KILL", "TYPE", "normal"]), ":1\r\n");
@@ -361,6 +437,9 @@ mod tests {
         assert!(list.contains("id=1 "), "{list}");
         assert_eq!(t.reply(&["CLIENT", "LIST", "ID", "99"]), "$0\r\n\r\n");
         assert_eq!(t.reply(&["CLIENT", "LIST", "TYPE", "master"]), "$0\r\n\r\n");
-        assert_eq!(t.reply(&["CLIENT", "LIST", "TYPE", "x"]), "-ERR Unknown client type 'x'\r\n");
+        assert_eq!(
+            t.reply(&["CLIENT", "LIST", "TYPE", "x"]),
+            "-ERR Unknown client type 'x'\r\n"
+        );
     }
 }

@@ -9,7 +9,12 @@ use crate::util::glob::glob_match;
 
 const META: Flags = Flags::LOADING.with(Flags::STALE);
 
-const fn sub(name: &'static str, arity: i32, summary: &'static str, handler: crate::command::spec::Handler) -> CommandSpec {
+const fn sub(
+    name: &'static str,
+    arity: i32,
+    summary: &'static str,
+    handler: crate::command::spec::Handler,
+) -> CommandSpec {
     CommandSpec {
         name,
         arity,
@@ -26,11 +31,31 @@ const fn sub(name: &'static str, arity: i32, summary: &'static str, handler: cra
 
 const SUBCOMMANDS: &[CommandSpec] = &[
     sub("command|count", 2, "Returns a count of commands.", count),
-    sub("command|info", -2, "Returns information about one, multiple or all commands.", info),
-    sub("command|docs", -2, "Returns documentary information about one, multiple or all commands.", docs),
+    sub(
+        "command|info",
+        -2,
+        "Returns information about one, multiple or all commands.",
+        info,
+    ),
+    sub(
+        "command|docs",
+        -2,
+        "Returns documentary information about one, multiple or all commands.",
+        docs,
+    ),
     sub("command|list", -2, "Returns a list of command names.", list),
-    sub("command|getkeys", -4, "Extracts the key names from an arbitrary command.", getkeys),
-    sub("command|help", 2, "Returns helpful text about the different subcommands.", help),
+    sub(
+        "command|getkeys",
+        -4,
+        "Extracts the key names from an arbitrary command.",
+        getkeys,
+    ),
+    sub(
+        "command|help",
+        2,
+        "Returns helpful text about the different subcommands.",
+        help,
+    ),
 ];
 
 /// This family's commands.
@@ -78,14 +103,22 @@ fn categories(spec: &CommandSpec) -> Vec<String> {
     }
     let group = match spec.group {
         "generic" => Some("keyspace"),
-        "string" | "bitmap" | "connection" | "hash" | "list" | "set" | "hyperloglog" | "geo" | "stream" => Some(spec.group),
+        "string" | "bitmap" | "connection" | "hash" | "list" | "set" | "hyperloglog" | "geo"
+        | "stream" => Some(spec.group),
         "sorted-set" => Some("sortedset"),
         _ => None,
     };
     if let Some(g) = group {
         cats.push(format!("@{g}"));
     }
-    cats.push(if f.contains(Flags::FAST) { "@fast" } else { "@slow" }.to_string());
+    cats.push(
+        if f.contains(Flags::FAST) {
+            "@fast"
+        } else {
+            "@slow"
+        }
+        .to_string(),
+    );
     cats
 }
 
@@ -179,7 +212,9 @@ fn docs(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
 fn list(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let filter: Option<(Vec<u8>, Bytes)> = match args.len() {
         2 => None,
-        5 if args[2].eq_ignore_ascii_case(b"FILTERBY") => Some((args[3].to_ascii_lowercase(), args[4].clone())),
+        5 if args[2].eq_ignore_ascii_case(b"FILTERBY") => {
+            Some((args[3].to_ascii_lowercase(), args[4].clone()))
+        }
         _ => return Err(CommandError::Syntax),
     };
     let names: Vec<&'static str> = ctx
@@ -190,7 +225,9 @@ fn list(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
             None => true,
             Some((kind, value)) => match kind.as_slice() {
                 b"pattern" => glob_match(value, spec.name.as_bytes(), true),
-                b"aclcat" => categories(spec).iter().any(|c| c[1..].as_bytes().eq_ignore_ascii_case(value)),
+                b"aclcat" => categories(spec)
+                    .iter()
+                    .any(|c| c.as_bytes()[1..].eq_ignore_ascii_case(value)),
                 b"module" => false,
                 _ => false,
             },
@@ -217,7 +254,10 @@ fn getkeys(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     if spec.keys.first == 0 {
         return Err(CommandError::err("The command has no key arguments"));
     }
-    let keys: Vec<Bytes> = spec.key_positions(target.len()).map(|i| target[i].clone()).collect();
+    let keys: Vec<Bytes> = spec
+        .key_positions(target.len())
+        .map(|i| target[i].clone())
+        .collect();
     let mut r = ctx.reply();
     r.array_len(keys.len());
     for key in keys {
@@ -263,7 +303,10 @@ mod tests {
         assert!(r.starts_with("*2\r\n*10\r\n$4\r\nping\r\n:-1\r\n"), "{r}");
         assert!(r.ends_with("$-1\r\n"), "{r}");
         let r = t.reply(&["COMMAND", "INFO", "client|id"]);
-        assert!(r.starts_with("*1\r\n*10\r\n$9\r\nclient|id\r\n:2\r\n"), "{r}");
+        assert!(
+            r.starts_with("*1\r\n*10\r\n$9\r\nclient|id\r\n:2\r\n"),
+            "{r}"
+        );
     }
 
     #[test]
@@ -272,17 +315,32 @@ mod tests {
         let n = t.state.commands.len();
         assert_eq!(t.reply(&["COMMAND", "COUNT"]), format!(":{n}\r\n"));
         assert!(t.reply(&["COMMAND"]).starts_with(&format!("*{n}\r\n")));
-        assert_eq!(t.reply(&["COMMAND", "LIST", "FILTERBY", "PATTERN", "ech*"]), "*1\r\n$4\r\necho\r\n");
-        assert_eq!(t.reply(&["COMMAND", "LIST", "BOGUS"]), "-ERR syntax error\r\n");
+        assert_eq!(
+            t.reply(&["COMMAND", "LIST", "FILTERBY", "PATTERN", "ech*"]),
+            "*1\r\n$4\r\necho\r\n"
+        );
+        assert_eq!(
+            t.reply(&["COMMAND", "LIST", "BOGUS"]),
+            "-ERR syntax error\r\n"
+        );
         let docs = t.reply(&["COMMAND", "DOCS", "echo"]);
-        assert!(docs.starts_with("*2\r\n$4\r\necho\r\n*8\r\n$7\r\nsummary\r\n"), "{docs}");
+        assert!(
+            docs.starts_with("*2\r\n$4\r\necho\r\n*8\r\n$7\r\nsummary\r\n"),
+            "{docs}"
+        );
     }
 
     #[test]
     fn getkeys_uses_key_specs() {
         let mut t = TestServer::new();
-        assert_eq!(t.reply(&["COMMAND", "GETKEYS", "PING", "x"]), "-ERR The command has no key arguments\r\n");
-        assert_eq!(t.reply(&["COMMAND", "GETKEYS", "NOPE", "x"]), "-ERR Invalid command specified\r\n");
+        assert_eq!(
+            t.reply(&["COMMAND", "GETKEYS", "PING", "x"]),
+            "-ERR The command has no key arguments\r\n"
+        );
+        assert_eq!(
+            t.reply(&["COMMAND", "GETKEYS", "NOPE", "x"]),
+            "-ERR Invalid command specified\r\n"
+        );
         assert_eq!(
             t.reply(&["COMMAND", "GETKEYS", "GET"]),
             "-ERR wrong number of arguments for 'command|getkeys' command\r\n"

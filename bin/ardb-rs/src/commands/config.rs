@@ -9,9 +9,17 @@ use crate::config::options::{find, OptionSpec, OPTIONS};
 use crate::server::stats::Stats;
 use crate::util::glob::glob_match;
 
-const CONFIG_FLAGS: Flags = Flags::ADMIN.with(Flags::NOSCRIPT).with(Flags::LOADING).with(Flags::STALE);
+const CONFIG_FLAGS: Flags = Flags::ADMIN
+    .with(Flags::NOSCRIPT)
+    .with(Flags::LOADING)
+    .with(Flags::STALE);
 
-const fn sub(name: &'static str, arity: i32, summary: &'static str, handler: crate::command::spec::Handler) -> CommandSpec {
+const fn sub(
+    name: &'static str,
+    arity: i32,
+    summary: &'static str,
+    handler: crate::command::spec::Handler,
+) -> CommandSpec {
     CommandSpec {
         name,
         arity,
@@ -27,11 +35,36 @@ const fn sub(name: &'static str, arity: i32, summary: &'static str, handler: cra
 }
 
 const SUBCOMMANDS: &[CommandSpec] = &[
-    sub("config|get", -3, "Returns the effective values of configuration parameters.", get),
-    sub("config|set", -4, "Sets configuration parameters in-flight.", set),
-    sub("config|resetstat", 2, "Resets the server's statistics.", resetstat),
-    sub("config|rewrite", 2, "Persists the effective configuration to file.", rewrite),
-    sub("config|help", 2, "Returns helpful text about the different subcommands.", help),
+    sub(
+        "config|get",
+        -3,
+        "Returns the effective values of configuration parameters.",
+        get,
+    ),
+    sub(
+        "config|set",
+        -4,
+        "Sets configuration parameters in-flight.",
+        set,
+    ),
+    sub(
+        "config|resetstat",
+        2,
+        "Resets the server's statistics.",
+        resetstat,
+    ),
+    sub(
+        "config|rewrite",
+        2,
+        "Persists the effective configuration to file.",
+        rewrite,
+    ),
+    sub(
+        "config|help",
+        2,
+        "Returns helpful text about the different subcommands.",
+        help,
+    ),
 ];
 
 /// This family's commands.
@@ -67,12 +100,17 @@ fn get(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
             continue;
         }
         for opt in OPTIONS {
-            if glob_match(pattern, opt.name.as_bytes(), true) && !found.iter().any(|(_, f)| f.name == opt.name) {
+            if glob_match(pattern, opt.name.as_bytes(), true)
+                && !found.iter().any(|(_, f)| f.name == opt.name)
+            {
                 found.push((Bytes::from_static(opt.name.as_bytes()), opt));
             }
         }
     }
-    let values: Vec<(Bytes, String)> = found.into_iter().map(|(n, o)| (n, (o.get)(&ctx.state.config))).collect();
+    let values: Vec<(Bytes, String)> = found
+        .into_iter()
+        .map(|(n, o)| (n, (o.get)(&ctx.state.config)))
+        .collect();
     let mut r = ctx.reply();
     r.map_len(values.len());
     for (name, value) in values {
@@ -83,7 +121,9 @@ fn get(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
 }
 
 fn set_failed(option: &str, reason: &str) -> CommandError {
-    CommandError::err(format!("CONFIG SET failed (possibly related to argument '{option}') - {reason}"))
+    CommandError::err(format!(
+        "CONFIG SET failed (possibly related to argument '{option}') - {reason}"
+    ))
 }
 
 fn set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
@@ -125,7 +165,9 @@ fn resetstat(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CommandResult {
 
 fn rewrite(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CommandResult {
     let Some(path) = ctx.state.config_file.clone() else {
-        return Err(CommandError::err("The server is running without a config file"));
+        return Err(CommandError::err(
+            "The server is running without a config file",
+        ));
     };
     crate::config::file::rewrite(&ctx.state.config, &path)
         .map_err(|e| CommandError::err(format!("Rewriting config file: {e}")))?;
@@ -162,21 +204,33 @@ mod tests {
     #[test]
     fn get_matches_globs_once() {
         let mut t = TestServer::new();
-        assert_eq!(t.reply(&["CONFIG", "GET", "databases"]), "*2\r\n$9\r\ndatabases\r\n$2\r\n16\r\n");
+        assert_eq!(
+            t.reply(&["CONFIG", "GET", "databases"]),
+            "*2\r\n$9\r\ndatabases\r\n$2\r\n16\r\n"
+        );
         assert_eq!(
             t.reply(&["CONFIG", "GET", "data*", "DATABASES"]),
             "*2\r\n$9\r\ndatabases\r\n$2\r\n16\r\n"
         );
         assert_eq!(t.reply(&["CONFIG", "GET", "nothing-like-this"]), "*0\r\n");
-        assert_eq!(t.reply(&["CONFIG", "GET", "DATABASES"]), "*2\r\n$9\r\nDATABASES\r\n$2\r\n16\r\n");
-        assert_eq!(t.reply(&["HELLO", "3"]).is_empty(), false);
-        assert_eq!(t.reply(&["CONFIG", "GET", "hz"]), "%1\r\n$2\r\nhz\r\n$2\r\n10\r\n");
+        assert_eq!(
+            t.reply(&["CONFIG", "GET", "DATABASES"]),
+            "*2\r\n$9\r\nDATABASES\r\n$2\r\n16\r\n"
+        );
+        assert!(!t.reply(&["HELLO", "3"]).is_empty());
+        assert_eq!(
+            t.reply(&["CONFIG", "GET", "hz"]),
+            "%1\r\n$2\r\nhz\r\n$2\r\n10\r\n"
+        );
     }
 
     #[test]
     fn set_is_atomic_and_validated() {
         let mut t = TestServer::new();
-        assert_eq!(t.reply(&["CONFIG", "SET", "hz", "20", "timeout", "5"]), "+OK\r\n");
+        assert_eq!(
+            t.reply(&["CONFIG", "SET", "hz", "20", "timeout", "5"]),
+            "+OK\r\n"
+        );
         assert_eq!((t.state.config.hz, t.state.config.timeout), (20, 5));
         assert_eq!(
             t.reply(&["CONFIG", "SET", "hz", "30", "timeout", "x"]),
@@ -199,7 +253,10 @@ mod tests {
             t.reply(&["CONFIG", "SET", "hz", "1", "timeout"]),
             "-ERR wrong number of arguments for 'config|set' command\r\n"
         );
-        assert_eq!(t.reply(&["CONFIG", "REWRITE"]), "-ERR The server is running without a config file\r\n");
+        assert_eq!(
+            t.reply(&["CONFIG", "REWRITE"]),
+            "-ERR The server is running without a config file\r\n"
+        );
     }
 
     #[test]

@@ -76,7 +76,10 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "reset",
         arity: 1,
-        flags: CONN.with(Flags::NO_AUTH).with(Flags::NOSCRIPT).with(Flags::ALLOW_BUSY),
+        flags: CONN
+            .with(Flags::NO_AUTH)
+            .with(Flags::NOSCRIPT)
+            .with(Flags::ALLOW_BUSY),
         keys: KeySpec::NONE,
         group: "connection",
         since: "6.2.0",
@@ -183,11 +186,17 @@ fn auth(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
 fn hello(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let mut protocol = ctx.protocol;
     if let Some(ver) = args.get(1) {
-        let ver = parse_i64(ver).ok_or_else(|| CommandError::err("Protocol version is not an integer or out of range"))?;
+        let ver = parse_i64(ver).ok_or_else(|| {
+            CommandError::err("Protocol version is not an integer or out of range")
+        })?;
         protocol = match ver {
             2 => Protocol::Resp2,
             3 => Protocol::Resp3,
-            _ => return Err(CommandError::Other("NOPROTO unsupported protocol version".into())),
+            _ => {
+                return Err(CommandError::Other(
+                    "NOPROTO unsupported protocol version".into(),
+                ))
+            }
         };
     }
     let mut name = None;
@@ -266,11 +275,20 @@ mod tests {
         let mut t = TestServer::new();
         assert_eq!(t.reply(&["PING"]), "+PONG\r\n");
         assert_eq!(t.reply(&["ping", "hi"]), "$2\r\nhi\r\n");
-        assert_eq!(t.reply(&["PING", "a", "b"]), "-ERR wrong number of arguments for 'ping' command\r\n");
+        assert_eq!(
+            t.reply(&["PING", "a", "b"]),
+            "-ERR wrong number of arguments for 'ping' command\r\n"
+        );
         assert_eq!(t.reply(&["ECHO", "x"]), "$1\r\nx\r\n");
         assert_eq!(t.reply(&["SELECT", "15"]), "+OK\r\n");
-        assert_eq!(t.reply(&["SELECT", "16"]), "-ERR DB index is out of range\r\n");
-        assert_eq!(t.reply(&["SELECT", "x"]), "-ERR value is not an integer or out of range\r\n");
+        assert_eq!(
+            t.reply(&["SELECT", "16"]),
+            "-ERR DB index is out of range\r\n"
+        );
+        assert_eq!(
+            t.reply(&["SELECT", "x"]),
+            "-ERR value is not an integer or out of range\r\n"
+        );
         assert_eq!(
             t.reply(&["SELECT", "100000000000"]),
             "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n"
@@ -281,11 +299,19 @@ mod tests {
     #[test]
     fn auth_without_password_and_with_one() {
         let mut t = TestServer::new();
-        assert!(t.reply(&["AUTH", "x"]).starts_with("-ERR AUTH <password> called without"));
+        assert!(t
+            .reply(&["AUTH", "x"])
+            .starts_with("-ERR AUTH <password> called without"));
         assert_eq!(t.reply(&["AUTH", "default", "anything"]), "+OK\r\n");
-        assert_eq!(t.reply(&["AUTH", "bob", "x"]), "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+        assert_eq!(
+            t.reply(&["AUTH", "bob", "x"]),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+        );
         t.state.config.requirepass = "secret".into();
-        assert_eq!(t.reply(&["AUTH", "nope"]), "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+        assert_eq!(
+            t.reply(&["AUTH", "nope"]),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+        );
         assert_eq!(t.reply(&["AUTH", "secret"]), "+OK\r\n");
         assert_eq!(t.reply(&["AUTH", "a", "b", "c"]), "-ERR syntax error\r\n");
     }
@@ -307,11 +333,23 @@ mod tests {
     fn hello_switches_protocol() {
         let mut t = TestServer::new();
         let r = t.reply(&["HELLO", "3"]);
-        assert!(r.starts_with("%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n"), "{r}");
+        assert!(
+            r.starts_with("%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n"),
+            "{r}"
+        );
         assert!(r.contains("$5\r\nproto\r\n:3\r\n"));
-        assert_eq!(t.reply(&["HELLO", "4"]), "-NOPROTO unsupported protocol version\r\n");
-        assert_eq!(t.reply(&["HELLO", "3", "FOO"]), "-ERR Syntax error in HELLO option 'FOO'\r\n");
-        assert_eq!(t.reply(&["HELLO", "x"]), "-ERR Protocol version is not an integer or out of range\r\n");
+        assert_eq!(
+            t.reply(&["HELLO", "4"]),
+            "-NOPROTO unsupported protocol version\r\n"
+        );
+        assert_eq!(
+            t.reply(&["HELLO", "3", "FOO"]),
+            "-ERR Syntax error in HELLO option 'FOO'\r\n"
+        );
+        assert_eq!(
+            t.reply(&["HELLO", "x"]),
+            "-ERR Protocol version is not an integer or out of range\r\n"
+        );
         let r = t.reply(&["HELLO", "2", "SETNAME", "me"]);
         assert!(r.starts_with("*14\r\n"), "{r}");
         assert_eq!(t.reply(&["CLIENT", "GETNAME"]), "$2\r\nme\r\n");

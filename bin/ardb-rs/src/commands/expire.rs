@@ -165,7 +165,7 @@ impl Conditions {
         if self.xx && current.is_none() {
             return false;
         }
-        if self.gt && current.map_or(true, |cur| when <= cur) {
+        if self.gt && current.is_none_or(|cur| when <= cur) {
             return false;
         }
         if self.lt && current.is_some_and(|cur| when >= cur) {

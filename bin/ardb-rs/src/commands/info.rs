@@ -38,12 +38,17 @@ const SECTIONS: &[(&str, bool)] = &[
 ];
 
 fn info(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
-    let wanted: Vec<String> = args[1..].iter().map(|a| String::from_utf8_lossy(a).to_ascii_lowercase()).collect();
+    let wanted: Vec<String> = args[1..]
+        .iter()
+        .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
+        .collect();
     let include = |name: &str, default: bool| {
         if wanted.is_empty() {
             return default;
         }
-        wanted.iter().any(|w| w == name || w == "all" || w == "everything" || (w == "default" && default))
+        wanted
+            .iter()
+            .any(|w| w == name || w == "all" || w == "everything" || (w == "default" && default))
     };
     let mut out = String::new();
     for (name, default) in SECTIONS {
@@ -53,7 +58,11 @@ fn info(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
         if !out.is_empty() {
             out.push_str("\r\n");
         }
-        let title = if *name == "cpu" { "CPU".to_string() } else { capitalize(name) };
+        let title = if *name == "cpu" {
+            "CPU".to_string()
+        } else {
+            capitalize(name)
+        };
         let _ = write!(out, "# {title}\r\n");
         match *name {
             "server" => server(ctx, &mut out),
@@ -95,7 +104,11 @@ fn server(ctx: &Ctx<'_>, out: &mut String) {
     line(out, "redis_git_sha1", "00000000");
     line(out, "redis_git_dirty", 0);
     line(out, "redis_mode", "standalone");
-    line(out, "os", format!("{} {}", std::env::consts::OS, std::env::consts::ARCH));
+    line(
+        out,
+        "os",
+        format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+    );
     line(out, "arch_bits", usize::BITS);
     line(out, "multiplexing_api", "epoll");
     line(out, "process_id", std::process::id());
@@ -107,18 +120,40 @@ fn server(ctx: &Ctx<'_>, out: &mut String) {
     line(out, "uptime_in_days", uptime / 86400);
     line(out, "hz", ctx.state.config.hz);
     line(out, "configured_hz", ctx.state.config.hz);
-    line(out, "executable", std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default());
+    line(
+        out,
+        "executable",
+        std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+    );
     line(
         out,
         "config_file",
-        ctx.state.config_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+        ctx.state
+            .config_file
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
     );
     line(out, "io_threads_active", 0);
 }
 
 fn clients(ctx: &Ctx<'_>, out: &mut String) {
-    let max_in = ctx.state.clients.values().map(|c| c.query_buffer_len).max().unwrap_or(0);
-    let max_out = ctx.state.clients.values().map(|c| c.output_buffer_len).max().unwrap_or(0);
+    let max_in = ctx
+        .state
+        .clients
+        .values()
+        .map(|c| c.query_buffer_len)
+        .max()
+        .unwrap_or(0);
+    let max_out = ctx
+        .state
+        .clients
+        .values()
+        .map(|c| c.output_buffer_len)
+        .max()
+        .unwrap_or(0);
     line(out, "connected_clients", ctx.state.clients.len());
     line(out, "cluster_connections", 0);
     line(out, "maxclients", ctx.state.config.maxclients);
@@ -132,7 +167,9 @@ fn clients(ctx: &Ctx<'_>, out: &mut String) {
 /// Resident and virtual memory of this process from /proc, in bytes.
 fn process_memory() -> (u64, u64) {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let mut fields = statm.split_whitespace().map(|f| f.parse::<u64>().unwrap_or(0) * 4096);
+    let mut fields = statm
+        .split_whitespace()
+        .map(|f| f.parse::<u64>().unwrap_or(0) * 4096);
     let virt = fields.next().unwrap_or(0);
     let rss = fields.next().unwrap_or(0);
     (rss, virt)
@@ -162,7 +199,17 @@ fn memory(ctx: &Ctx<'_>, out: &mut String) {
     line(out, "maxmemory_human", "0B");
     line(out, "maxmemory_policy", "noeviction");
     line(out, "mem_allocator", "libc");
-    line(out, "storage_cache_size", ctx.state.config.storage_cache_size);
+    line(
+        out,
+        "storage_cache_size",
+        ctx.state.config.storage_cache_size,
+    );
+    line(out, "record_cache_size", ctx.state.config.record_cache_size);
+    line(
+        out,
+        "record_cache_used",
+        ctx.txn.store().record_cache_bytes(),
+    );
 }
 
 fn persistence(ctx: &Ctx<'_>, out: &mut String) {
@@ -203,7 +250,11 @@ fn replication(ctx: &Ctx<'_>, out: &mut String) {
     line(out, "connected_slaves", 0);
     line(out, "master_failover_state", "no-failover");
     line(out, "master_replid", &ctx.state.run_id);
-    line(out, "master_replid2", "0000000000000000000000000000000000000000");
+    line(
+        out,
+        "master_replid2",
+        "0000000000000000000000000000000000000000",
+    );
     line(out, "master_repl_offset", ctx.state.effects.offset);
     line(out, "second_repl_offset", -1);
     line(out, "repl_backlog_active", 0);
@@ -218,14 +269,27 @@ fn cpu(out: &mut String) {
     // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0) / 100.0;
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 100.0
+    };
     line(out, "used_cpu_sys", format!("{:.6}", ticks(12)));
     line(out, "used_cpu_user", format!("{:.6}", ticks(11)));
 }
 
 fn commandstats(ctx: &Ctx<'_>, out: &mut String) {
-    for (name, s) in &ctx.state.stats.commands {
-        let per_call = if s.calls == 0 { 0.0 } else { s.usec as f64 / s.calls as f64 };
+    let mut names: Vec<(&&str, &crate::server::stats::CommandStats)> =
+        ctx.state.stats.commands.iter().collect();
+    names.sort_by_key(|(name, _)| **name);
+    for (name, s) in names {
+        let per_call = if s.calls == 0 {
+            0.0
+        } else {
+            s.usec as f64 / s.calls as f64
+        };
         let _ = write!(
             out,
             "cmdstat_{name}:calls={},usec={},usec_per_call={per_call:.2},rejected_calls=0,failed_calls={}\r\n",
@@ -252,8 +316,16 @@ mod tests {
     fn default_sections_and_fields() {
         let mut t = TestServer::new();
         let text = t.reply(&["INFO"]);
-        assert!(text.contains("# Server\r\nredis_version:7.0.15\r\n"), "{text}");
-        for field in ["connected_clients:1", "role:master", "total_commands_processed:0", "storage_engine:sled"] {
+        assert!(
+            text.contains("# Server\r\nredis_version:7.0.15\r\n"),
+            "{text}"
+        );
+        for field in [
+            "connected_clients:1",
+            "role:master",
+            "total_commands_processed:0",
+            "storage_engine:sled",
+        ] {
             assert!(text.contains(field), "missing {field}");
         }
         assert!(!text.contains("# Commandstats"));
@@ -266,10 +338,19 @@ mod tests {
         t.run(&["SELECT", "2"]);
         let _ = t.store.begin(t.now_ms);
         let mut txn = t.store.begin(t.now_ms);
-        assert!(txn.put(2, b"k", storage_sled::Meta::string("v".into()).with_expire(Some(t.now_ms + 5000))).is_ok());
+        assert!(txn
+            .put(
+                2,
+                b"k",
+                storage_sled::Meta::string("v".into()).with_expire(Some(t.now_ms + 5000))
+            )
+            .is_ok());
         assert!(txn.commit(None).is_ok());
         let text = t.reply(&["INFO", "keyspace"]);
-        assert!(text.ends_with("# Keyspace\r\ndb2:keys=1,expires=1,avg_ttl=0\r\n\r\n"), "{text:?}");
+        assert!(
+            text.ends_with("# Keyspace\r\ndb2:keys=1,expires=1,avg_ttl=0\r\n\r\n"),
+            "{text:?}"
+        );
         let text = t.reply(&["INFO", "commandstats"]);
         assert!(text.contains("cmdstat_select:calls=1,"), "{text}");
         assert!(!text.contains("# Server"));

@@ -283,7 +283,7 @@ const RANDOM_DEPTH: usize = 64;
 /// prefix names a single key. This needs O(key length × 10) seeks and gives every key a fair chance
 /// even when all keys share a long prefix (`user:1`, `user:2`, …), which a single random seek would
 /// not.
-fn random_key(txn: &Txn<'_>, db: usize, rng: &mut Rng) -> Result<Option<Bytes>, CommandError> {
+fn random_key(txn: &Txn, db: usize, rng: &mut Rng) -> Result<Option<Bytes>, CommandError> {
     let Some(mut candidate) = txn.key_at_or_after(db, &[])? else {
         return Ok(None);
     };
@@ -328,7 +328,7 @@ fn random_key(txn: &Txn<'_>, db: usize, rng: &mut Rng) -> Result<Option<Bytes>, 
 }
 
 /// The largest byte `b >= lo` such that some key starts with `prefix + b` (binary search on seeks).
-fn last_child_byte(txn: &Txn<'_>, db: usize, prefix: &[u8], lo: u8) -> Result<u8, CommandError> {
+fn last_child_byte(txn: &Txn, db: usize, prefix: &[u8], lo: u8) -> Result<u8, CommandError> {
     let (mut good, mut bad) = (u16::from(lo), 256u16);
     let mut probe = prefix.to_vec();
     while bad - good > 1 {
@@ -349,7 +349,7 @@ fn last_child_byte(txn: &Txn<'_>, db: usize, prefix: &[u8], lo: u8) -> Result<u8
 
 fn randomkey(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CommandResult {
     let db = ctx.db;
-    match random_key(&ctx.txn, db, &mut ctx.state.rng)? {
+    match random_key(ctx.txn, db, &mut ctx.state.rng)? {
         Some(k) => ctx.reply().bulk(&k),
         None => ctx.reply().null(),
     }
@@ -447,7 +447,7 @@ fn copy(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
         ctx.reply().integer(0);
         return Ok(());
     }
-    let duplicate = duplicate_value(&mut ctx.txn, &meta)?;
+    let duplicate = duplicate_value(ctx.txn, &meta)?;
     ctx.txn.put(target, dst, duplicate)?;
     let mut effect = vec![Bytes::from_static(b"COPY"), src.clone(), dst.clone()];
     if target != ctx.db {
@@ -465,7 +465,7 @@ fn copy(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
 /// An independent copy of a key's metadata and value, TTL included. A string is copied inline; a
 /// collection gets a fresh version and a copy of every element stored under its old version (all
 /// per-key collection data lives under the version prefix or in the header's `aux`).
-fn duplicate_value(txn: &mut Txn<'_>, meta: &Meta) -> Result<Meta, CommandError> {
+fn duplicate_value(txn: &mut Txn, meta: &Meta) -> Result<Meta, CommandError> {
     match &meta.body {
         Body::String(_) => Ok(meta.clone()),
         Body::Collection { version, len, aux } => {

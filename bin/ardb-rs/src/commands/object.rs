@@ -3,7 +3,7 @@
 //! Values are stored as bytes in sled, not as Redis objects, so the encoding and refcount are derived
 //! from the value the way Redis would have encoded a freshly written one.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use bytes::Bytes;
 use storage_sled::{KeyKind, Meta};
@@ -231,16 +231,14 @@ pub const ACCESS_CLOCK_CAPACITY: usize = 100_000;
 
 /// The last access time of recently used keys, for OBJECT IDLETIME.
 ///
-/// Bounded: past its capacity the least recently accessed key is forgotten (its idle time then falls
-/// back to the server start). Touching and looking up are O(log n).
+/// Bounded: past its capacity an arbitrary remembered key is forgotten (its idle time then falls back
+/// to the server start) — an approximation in the spirit of Redis's own approximated LRU, chosen so
+/// that recording an access, which happens on every command, stays one hash-map insert.
 #[derive(Debug)]
 pub struct AccessClock {
     capacity: usize,
-    next_tick: u64,
-    /// (db, key) → (tick of the last access, Unix ms of the last access).
-    by_key: HashMap<(usize, Bytes), (u64, u64)>,
-    /// Access order: tick → (db, key); the first entry is the least recently accessed.
-    by_tick: BTreeMap<u64, (usize, Bytes)>,
+    /// (db, key) → Unix ms of the last access.
+    by_key: HashMap<(usize, Bytes), u64>,
 }
 
 impl AccessClock {
@@ -248,50 +246,36 @@ impl AccessClock {
     pub fn new(capacity: usize) -> Self {
         AccessClock {
             capacity: capacity.max(1),
-            next_tick: 0,
             by_key: HashMap::new(),
-            by_tick: BTreeMap::new(),
         }
     }
 
     /// Records an access to `key` of `db` at `now_ms`.
     pub fn touch(&mut self, db: usize, key: &[u8], now_ms: u64) {
-        let tick = self.next_tick;
-        self.next_tick += 1;
         let id = (db, Bytes::copy_from_slice(key));
-        if let Some((old_tick, _)) = self.by_key.insert(id.clone(), (tick, now_ms)) {
-            self.by_tick.remove(&old_tick);
-        }
-        self.by_tick.insert(tick, id);
-        while self.by_key.len() > self.capacity {
-            match self.by_tick.pop_first() {
-                Some((_, oldest)) => {
-                    self.by_key.remove(&oldest);
-                }
-                None => break,
+        if self.by_key.len() >= self.capacity && !self.by_key.contains_key(&id) {
+            let victim = self.by_key.keys().next().cloned();
+            if let Some(victim) = victim {
+                self.by_key.remove(&victim);
             }
         }
+        self.by_key.insert(id, now_ms);
     }
 
     /// Forgets `key` of `db` (after it was deleted).
     #[cfg(test)]
     pub fn forget(&mut self, db: usize, key: &[u8]) {
-        if let Some((tick, _)) = self.by_key.remove(&(db, Bytes::copy_from_slice(key))) {
-            self.by_tick.remove(&tick);
-        }
+        self.by_key.remove(&(db, Bytes::copy_from_slice(key)));
     }
 
     /// Forgets every key (FLUSHALL, or a database swap).
     pub fn clear(&mut self) {
         self.by_key.clear();
-        self.by_tick.clear();
     }
 
     /// The last recorded access to `key` of `db`, Unix ms.
     pub fn last_access_ms(&self, db: usize, key: &[u8]) -> Option<u64> {
-        self.by_key
-            .get(&(db, Bytes::copy_from_slice(key)))
-            .map(|&(_, ms)| ms)
+        self.by_key.get(&(db, Bytes::copy_from_slice(key))).copied()
     }
 
     /// How many keys are remembered.
@@ -473,23 +457,21 @@ mod tests {
     }
 
     #[test]
-    fn access_clock_evicts_the_least_recently_accessed() {
+    fn access_clock_stays_bounded_and_keeps_the_newest_access() {
         let mut c = AccessClock::new(3);
         c.touch(0, b"a", 1);
         c.touch(0, b"b", 2);
         c.touch(0, b"c", 3);
-        c.touch(0, b"a", 4); // a is now the most recent; b the oldest
-        c.touch(0, b"d", 5);
+        c.touch(0, b"a", 4);
         assert_eq!(c.len(), 3);
-        assert_eq!(c.last_access_ms(0, b"b"), None);
         assert_eq!(c.last_access_ms(0, b"a"), Some(4));
-        assert_eq!(c.last_access_ms(0, b"c"), Some(3));
+        c.touch(0, b"d", 5);
+        assert_eq!(c.len(), 3, "one key was forgotten to make room");
         assert_eq!(c.last_access_ms(0, b"d"), Some(5));
-        assert_eq!(c.by_tick.len(), 3);
         for i in 0..1000u32 {
             c.touch(0, &i.to_be_bytes(), 10);
         }
-        assert_eq!((c.len(), c.by_tick.len()), (3, 3));
+        assert_eq!(c.len(), 3);
         assert_eq!(AccessClock::new(0).capacity, 1);
     }
 

@@ -130,10 +130,11 @@ fn scan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
         .filter(|(key, meta)| {
             opts.pattern
                 .as_ref()
-                .map_or(true, |p| glob_match(p, key, false))
-                && opts.type_name.as_ref().map_or(true, |t| {
-                    t.eq_ignore_ascii_case(meta.kind.name().as_bytes())
-                })
+                .is_none_or(|p| glob_match(p, key, false))
+                && opts
+                    .type_name
+                    .as_ref()
+                    .is_none_or(|t| t.eq_ignore_ascii_case(meta.kind.name().as_bytes()))
         })
         .map(|(key, _)| key)
         .collect();

@@ -61,7 +61,10 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "time",
         arity: 1,
-        flags: Flags::LOADING.with(Flags::STALE).with(Flags::FAST).with(Flags::RANDOM),
+        flags: Flags::LOADING
+            .with(Flags::STALE)
+            .with(Flags::FAST)
+            .with(Flags::RANDOM),
         keys: KeySpec::NONE,
         group: "server",
         since: "2.6.0",
@@ -73,7 +76,10 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "lastsave",
         arity: 1,
-        flags: Flags::LOADING.with(Flags::STALE).with(Flags::FAST).with(Flags::RANDOM),
+        flags: Flags::LOADING
+            .with(Flags::STALE)
+            .with(Flags::FAST)
+            .with(Flags::RANDOM),
         keys: KeySpec::NONE,
         group: "server",
         since: "1.0.0",
@@ -85,7 +91,11 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "shutdown",
         arity: -1,
-        flags: Flags::ADMIN.with(Flags::NOSCRIPT).with(Flags::LOADING).with(Flags::STALE).with(Flags::NO_MULTI),
+        flags: Flags::ADMIN
+            .with(Flags::NOSCRIPT)
+            .with(Flags::LOADING)
+            .with(Flags::STALE)
+            .with(Flags::NO_MULTI),
         keys: KeySpec::NONE,
         group: "server",
         since: "1.0.0",
@@ -97,7 +107,10 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "debug",
         arity: -2,
-        flags: Flags::ADMIN.with(Flags::NOSCRIPT).with(Flags::LOADING).with(Flags::STALE),
+        flags: Flags::ADMIN
+            .with(Flags::NOSCRIPT)
+            .with(Flags::LOADING)
+            .with(Flags::STALE),
         keys: KeySpec::NONE,
         group: "server",
         since: "1.0.0",
@@ -118,7 +131,9 @@ fn dbsize(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CommandResult {
 fn flush_mode(args: &[Bytes]) -> CommandResult {
     match args.len() {
         1 => Ok(()),
-        2 if args[1].eq_ignore_ascii_case(b"ASYNC") || args[1].eq_ignore_ascii_case(b"SYNC") => Ok(()),
+        2 if args[1].eq_ignore_ascii_case(b"ASYNC") || args[1].eq_ignore_ascii_case(b"SYNC") => {
+            Ok(())
+        }
         _ => Err(CommandError::Syntax),
     }
 }
@@ -195,7 +210,9 @@ fn shutdown(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
 fn debug(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let sub = &args[1];
     if sub.eq_ignore_ascii_case(b"SLEEP") && args.len() == 3 {
-        let secs = parse_f64(&args[2]).filter(|s| *s >= 0.0).ok_or(CommandError::NotFloat)?;
+        let secs = parse_f64(&args[2])
+            .filter(|s| *s >= 0.0)
+            .ok_or(CommandError::NotFloat)?;
         // DEBUG SLEEP blocks the whole server on purpose, exactly as in Redis.
         std::thread::sleep(std::time::Duration::from_secs_f64(secs.min(3600.0)));
         ctx.reply().simple(b"OK");
@@ -247,16 +264,28 @@ mod tests {
     #[test]
     fn swapdb_validates_indexes() {
         let mut t = TestServer::new();
-        assert_eq!(t.reply(&["SWAPDB", "x", "1"]), "-ERR invalid first DB index\r\n");
-        assert_eq!(t.reply(&["SWAPDB", "0", "y"]), "-ERR invalid second DB index\r\n");
-        assert_eq!(t.reply(&["SWAPDB", "0", "16"]), "-ERR DB index is out of range\r\n");
+        assert_eq!(
+            t.reply(&["SWAPDB", "x", "1"]),
+            "-ERR invalid first DB index\r\n"
+        );
+        assert_eq!(
+            t.reply(&["SWAPDB", "0", "y"]),
+            "-ERR invalid second DB index\r\n"
+        );
+        assert_eq!(
+            t.reply(&["SWAPDB", "0", "16"]),
+            "-ERR DB index is out of range\r\n"
+        );
         assert_eq!(t.run(&["SWAPDB", "0", "1"]).effects, vec!["0: SWAPDB 0 1"]);
     }
 
     #[test]
     fn shutdown_and_debug() {
         let mut t = TestServer::new();
-        assert_eq!(t.reply(&["SHUTDOWN", "ABORT"]), "-ERR No shutdown in progress.\r\n");
+        assert_eq!(
+            t.reply(&["SHUTDOWN", "ABORT"]),
+            "-ERR No shutdown in progress.\r\n"
+        );
         assert_eq!(t.reply(&["SHUTDOWN", "MAYBE"]), "-ERR syntax error\r\n");
         assert!(!t.state.shutdown_requested);
         assert_eq!(t.reply(&["SHUTDOWN", "NOSAVE"]), "");

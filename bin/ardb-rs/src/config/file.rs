@@ -26,10 +26,15 @@ pub fn apply_text(config: &mut Config, text: &str, file: &str) -> Result<(), Con
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        let words = split_words(trimmed).ok_or_else(|| bad("Unbalanced quotes in configuration line".into()))?;
-        let Some((name, values)) = words.split_first() else { continue };
+        let words = split_words(trimmed)
+            .ok_or_else(|| bad("Unbalanced quotes in configuration line".into()))?;
+        let Some((name, values)) = words.split_first() else {
+            continue;
+        };
         if values.is_empty() && !name.eq_ignore_ascii_case("requirepass") {
-            return Err(bad(format!("Bad directive or wrong number of arguments: '{name}'")));
+            return Err(bad(format!(
+                "Bad directive or wrong number of arguments: '{name}'"
+            )));
         }
         apply(config, name, &values.join(" ")).map_err(|e| bad(e.to_string()))?;
     }
@@ -38,7 +43,12 @@ pub fn apply_text(config: &mut Config, text: &str, file: &str) -> Result<(), Con
 
 /// Reads and applies a config file.
 pub fn load(config: &mut Config, path: &Path) -> Result<(), ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io(format!("Fatal error, can't open config file '{}': {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError::Io(format!(
+            "Fatal error, can't open config file '{}': {e}",
+            path.display()
+        ))
+    })?;
     apply_text(config, &text, &path.display().to_string())
 }
 
@@ -50,7 +60,9 @@ fn split_words(line: &str) -> Option<Vec<String>> {
         while chars.peek().is_some_and(|c| c.is_whitespace()) {
             chars.next();
         }
-        let Some(&first) = chars.peek() else { return Some(words) };
+        let Some(&first) = chars.peek() else {
+            return Some(words);
+        };
         let mut word = String::new();
         if first == '"' || first == '\'' {
             chars.next();
@@ -101,7 +113,9 @@ pub fn rewrite(config: &Config, path: &Path) -> Result<(), ConfigError> {
         }
     }
     let tmp = path.with_extension("rewrite.tmp");
-    std::fs::write(&tmp, out).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| ConfigError::Io(e.to_string()))
+    std::fs::write(&tmp, out)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| ConfigError::Io(e.to_string()))
 }
 
 fn quote(v: String) -> String {
@@ -130,13 +144,17 @@ mod tests {
     fn unknown_directives_name_the_line() {
         let mut c = Config::default();
         let err = apply_text(&mut c, "port 1\nfrobnicate yes\n", "t.conf");
-        assert!(matches!(err, Err(ConfigError::BadLine { line: 2, .. })), "{err:?}");
+        assert!(
+            matches!(err, Err(ConfigError::BadLine { line: 2, .. })),
+            "{err:?}"
+        );
         assert!(apply_text(&mut c, "requirepass \"open", "t.conf").is_err());
     }
 
     #[test]
     fn rewrite_keeps_comments_and_updates_values() {
-        let path = std::env::temp_dir().join(format!("ardb-rs-rewrite-{}.conf", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("ardb-rs-rewrite-{}.conf", std::process::id()));
         assert!(std::fs::write(&path, "# mine\nport 7000\nhz 20\n").is_ok());
         let mut c = Config::default();
         assert_eq!(load(&mut c, &path), Ok(()));

@@ -42,6 +42,8 @@ pub struct Config {
     pub client_query_buffer_limit: u64,
     /// sled's page cache in bytes.
     pub storage_cache_size: u64,
+    /// Bytes of decoded key metadata kept in memory in front of sled (0 disables it).
+    pub record_cache_size: u64,
 }
 
 impl Default for Config {
@@ -62,6 +64,7 @@ impl Default for Config {
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             storage_cache_size: 256 * 1024 * 1024,
+            record_cache_size: 128 * 1024 * 1024,
         }
     }
 }
@@ -94,7 +97,9 @@ pub enum ConfigError {
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ConfigError::UnknownOption(name) => write!(f, "Bad directive or wrong number of arguments: '{name}'"),
+            ConfigError::UnknownOption(name) => {
+                write!(f, "Bad directive or wrong number of arguments: '{name}'")
+            }
             ConfigError::BadValue { option, reason } => write!(f, "'{option}': {reason}"),
             ConfigError::BadLine { file, line, reason } => write!(f, "{file}:{line}: {reason}"),
             ConfigError::Io(e) => f.write_str(e),

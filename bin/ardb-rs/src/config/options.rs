@@ -25,7 +25,9 @@ const NOT_MEMORY: &str = "argument must be a memory value";
 fn uint_in(s: &str, min: u64, max: u64) -> Result<u64, String> {
     let v = parse_uint(s).ok_or_else(|| NOT_INTEGER.to_string())?;
     if v < min || v > max {
-        return Err(format!("argument must be between {min} and {max} inclusive"));
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
     }
     Ok(v)
 }
@@ -60,7 +62,12 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "dir",
         mutable: false,
         help: "data directory",
-        get: |c| std::path::absolute(&c.dir).unwrap_or_else(|_| c.dir.clone()).display().to_string(),
+        get: |c| {
+            std::path::absolute(&c.dir)
+                .unwrap_or_else(|_| c.dir.clone())
+                .display()
+                .to_string()
+        },
         set: |c, v| {
             c.dir = PathBuf::from(v);
             Ok(())
@@ -112,7 +119,9 @@ pub const OPTIONS: &[OptionSpec] = &[
         help: "background timer frequency per second",
         get: |c| c.hz.to_string(),
         set: |c, v| {
-            c.hz = parse_uint(v).ok_or_else(|| NOT_INTEGER.to_string())?.clamp(1, 500);
+            c.hz = parse_uint(v)
+                .ok_or_else(|| NOT_INTEGER.to_string())?
+                .clamp(1, 500);
             Ok(())
         },
     },
@@ -168,7 +177,9 @@ pub const OPTIONS: &[OptionSpec] = &[
         set: |c, v| {
             let n = memory(v)?;
             if n < 1024 * 1024 {
-                return Err("argument must be between 1048576 and 9223372036854775807 inclusive".into());
+                return Err(
+                    "argument must be between 1048576 and 9223372036854775807 inclusive".into(),
+                );
             }
             c.proto_max_bulk_len = n;
             Ok(())
@@ -182,7 +193,9 @@ pub const OPTIONS: &[OptionSpec] = &[
         set: |c, v| {
             let n = memory(v)?;
             if n < 1024 * 1024 {
-                return Err("argument must be between 1048576 and 9223372036854775807 inclusive".into());
+                return Err(
+                    "argument must be between 1048576 and 9223372036854775807 inclusive".into(),
+                );
             }
             c.client_query_buffer_limit = n;
             Ok(())
@@ -195,6 +208,16 @@ pub const OPTIONS: &[OptionSpec] = &[
         get: |c| c.storage_cache_size.to_string(),
         set: |c, v| {
             c.storage_cache_size = memory(v)?;
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "record-cache-size",
+        mutable: false,
+        help: "memory for hot key metadata in front of sled (ardb-rs)",
+        get: |c| c.record_cache_size.to_string(),
+        set: |c, v| {
+            c.record_cache_size = memory(v)?;
             Ok(())
         },
     },
@@ -226,7 +249,10 @@ mod tests {
     fn bad_values_are_refused_with_redis_wording() {
         let mut c = Config::default();
         let hz = find("HZ").map(|o| o.set);
-        assert_eq!(hz.map(|s| s(&mut c, "x")), Some(Err(NOT_INTEGER.to_string())));
+        assert_eq!(
+            hz.map(|s| s(&mut c, "x")),
+            Some(Err(NOT_INTEGER.to_string()))
+        );
         let port = find("port").map(|o| o.set);
         assert!(port.map(|s| s(&mut c, "70000")).is_some_and(|r| r.is_err()));
     }

@@ -4,7 +4,9 @@
 /// case-insensitive, as Redis's `memtoull`.
 pub fn parse_memory(s: &str) -> Option<u64> {
     let lower = s.to_ascii_lowercase();
-    let split = lower.find(|c: char| !c.is_ascii_digit()).unwrap_or(lower.len());
+    let split = lower
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(lower.len());
     let (digits, unit) = lower.split_at(split);
     let n: u64 = digits.parse().ok()?;
     let mul: u64 = match unit {

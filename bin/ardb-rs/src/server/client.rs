@@ -44,7 +44,14 @@ pub struct ClientInfo {
 
 impl ClientInfo {
     /// A freshly accepted client.
-    pub fn new(id: u64, addr: SocketAddr, laddr: SocketAddr, fd: i64, now_ms: u64, authenticated: bool) -> Self {
+    pub fn new(
+        id: u64,
+        addr: SocketAddr,
+        laddr: SocketAddr,
+        fd: i64,
+        now_ms: u64,
+        authenticated: bool,
+    ) -> Self {
         ClientInfo {
             id,
             addr,
@@ -68,9 +75,21 @@ impl ClientInfo {
     /// The line CLIENT LIST and CLIENT INFO print for this client (without the trailing newline), in
     /// Redis 7.0's field order.
     pub fn describe(&self, now_ms: u64) -> String {
-        let name = self.name.as_ref().map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default();
-        let lib_name = self.lib_name.as_ref().map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default();
-        let lib_ver = self.lib_ver.as_ref().map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default();
+        let name = self
+            .name
+            .as_ref()
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .unwrap_or_default();
+        let lib_name = self
+            .lib_name
+            .as_ref()
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .unwrap_or_default();
+        let lib_ver = self
+            .lib_ver
+            .as_ref()
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .unwrap_or_default();
         let resp = match self.protocol {
             Protocol::Resp2 => 2,
             Protocol::Resp3 => 3,

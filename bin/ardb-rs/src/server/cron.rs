@@ -2,9 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-use storage_sled::Store;
+use storage_sled::{Store, Txn};
 
-use crate::command::dispatch::commit_with_effects;
+use crate::command::dispatch::record_effects;
 use crate::server::state::ServerState;
 
 /// Keys examined per expiry transaction.
@@ -12,10 +12,11 @@ const EXPIRE_BATCH: usize = 64;
 /// Records the sweeper may delete per tick.
 const SWEEP_BUDGET: usize = 2048;
 
-/// Runs one cron tick; returns the ids of clients idle past `timeout` that must be closed.
-pub fn run(store: &Store, state: &mut ServerState, now_ms: u64) -> Vec<u64> {
+/// Runs one cron tick inside the open group transaction; returns the ids of clients idle past
+/// `timeout` that must be closed.
+pub fn run(store: &Store, txn: &mut Txn, state: &mut ServerState, now_ms: u64) -> Vec<u64> {
     if state.active_expire_enabled {
-        active_expire(store, state, now_ms);
+        active_expire(txn, state, now_ms);
     }
     if let Err(e) = store.sweep(SWEEP_BUDGET) {
         log::error!("Sweeping dropped data failed: {e}");
@@ -37,22 +38,21 @@ fn sample_ops(state: &mut ServerState, now_ms: u64) {
 
 /// Removes expired keys, at most a quarter of a cron period's worth of time, propagating a DEL for
 /// each as Redis's active expire cycle does.
-pub fn active_expire(store: &Store, state: &mut ServerState, now_ms: u64) {
+pub fn active_expire(txn: &mut Txn, state: &mut ServerState, now_ms: u64) {
     let budget = Duration::from_millis(250 / state.config.hz.max(1));
     let started = Instant::now();
+    txn.set_now(now_ms);
     loop {
-        let mut txn = store.begin(now_ms);
+        let savepoint = txn.savepoint();
         let seen = match txn.expire_due(EXPIRE_BATCH) {
             Ok(n) => n,
             Err(e) => {
+                txn.rollback_to(savepoint);
                 log::error!("Active expiry failed: {e}");
                 return;
             }
         };
-        if let Err(e) = commit_with_effects(txn, state, Vec::new()) {
-            log::error!("Committing active expiry failed: {e}");
-            return;
-        }
+        record_effects(txn, state, Vec::new());
         if seen < EXPIRE_BATCH || started.elapsed() >= budget {
             return;
         }
@@ -82,7 +82,9 @@ mod tests {
         assert_eq!(t.reply(&["SET", "a", "1", "PX", "100"]), "+OK\r\n");
         assert_eq!(t.reply(&["SET", "b", "1"]), "+OK\r\n");
         let before = t.state.effects.offset;
-        super::active_expire(&t.store, &mut t.state, t.now_ms + 100);
+        let mut txn = t.store.begin(t.now_ms);
+        super::active_expire(&mut txn, &mut t.state, t.now_ms + 100);
+        assert!(crate::command::dispatch::commit(txn, &t.state).is_ok());
         assert_eq!(t.store.counts(0).keys, 1);
         assert_eq!(t.state.stats.expired_keys, 1);
         assert!(t.state.effects.offset > before);

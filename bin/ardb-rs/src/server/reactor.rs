@@ -11,9 +11,9 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use resp_codec::{Limits, RequestDecoder};
 use signal_hook_mio::v1_0::Signals;
-use storage_sled::Store;
+use storage_sled::{Store, Txn};
 
-use crate::command::dispatch::execute;
+use crate::command::dispatch::{commit, execute};
 use crate::server::client::ClientInfo;
 use crate::server::connection::{Connection, ReadOutcome};
 use crate::server::cron;
@@ -23,6 +23,12 @@ use crate::server::timers::{Timer, Timers};
 use crate::util::time::now_ms;
 
 const SIGNALS: Token = Token(usize::MAX - 1);
+/// The longest a write group stays open before it is committed to sled.
+const GROUP_COMMIT_INTERVAL: Duration = Duration::from_millis(2);
+/// Commit earlier once a group buffers this many records…
+const GROUP_MAX_WRITES: usize = 8192;
+/// …or this many bytes.
+const GROUP_MAX_BYTES: usize = 64 * 1024 * 1024;
 const FIRST_CONNECTION: usize = 1024;
 const READ_CHUNK: usize = 64 * 1024;
 
@@ -37,6 +43,9 @@ pub struct Reactor {
     store: Store,
     state: ServerState,
     scratch: Vec<u8>,
+    /// The transaction every command runs in until the group is committed (group commit), and when
+    /// it was opened.
+    group: Option<(Txn, Instant)>,
 }
 
 /// Why the reactor could not start.
@@ -104,6 +113,7 @@ impl Reactor {
             store,
             state,
             scratch: vec![0; READ_CHUNK],
+            group: None,
         })
     }
 
@@ -111,7 +121,14 @@ impl Reactor {
     pub fn run(mut self) -> io::Result<()> {
         let mut events = Events::with_capacity(1024);
         while !self.state.shutdown_requested {
-            let timeout = self.timers.timeout(Instant::now());
+            let now = Instant::now();
+            let timeout = match (&self.group, self.timers.timeout(now)) {
+                (Some((_, opened)), t) => {
+                    let group = (*opened + GROUP_COMMIT_INTERVAL).saturating_duration_since(now);
+                    Some(t.map_or(group, |t| t.min(group)))
+                }
+                (None, t) => t,
+            };
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
@@ -133,6 +150,7 @@ impl Reactor {
                     }
                 }
             }
+            self.commit_group(false);
             self.close_killed();
             self.run_timers();
         }
@@ -146,10 +164,51 @@ impl Reactor {
         }
     }
 
-    fn shutdown(self) -> io::Result<()> {
+    /// The open group transaction, opening one if needed.
+    fn group_txn(&mut self) -> &mut Txn {
+        let store = &self.store;
+        &mut self
+            .group
+            .get_or_insert_with(|| (store.begin(now_ms()), Instant::now()))
+            .0
+    }
+
+    /// Commits the group — one sled batch for every command run since the last commit, with the stream
+    /// offset they reached — when it is old or big enough, or always with `force`.
+    ///
+    /// sled turns every batch into its own log write, so batching commands is what makes writes cheap.
+    /// Replies do not wait for this: reads see the open group, and durability comes from the redo log.
+    /// A failed commit disables writes (MISCONF) instead of letting later writes vanish silently.
+    fn commit_group(&mut self, force: bool) {
+        let due = match &self.group {
+            None => return,
+            Some((txn, opened)) => {
+                force
+                    || opened.elapsed() >= GROUP_COMMIT_INTERVAL
+                    || txn.pending_writes() >= GROUP_MAX_WRITES
+                    || txn.pending_bytes() >= GROUP_MAX_BYTES
+            }
+        };
+        if !due {
+            return;
+        }
+        if let Some((txn, _)) = self.group.take() {
+            if let Err(e) = commit(txn, &self.state) {
+                log::error!(
+                    "Committing writes to the store failed; refusing writes until restart: {e}"
+                );
+                self.state.storage_error = Some(e.to_string());
+            }
+        }
+    }
+
+    fn shutdown(mut self) -> io::Result<()> {
+        self.commit_group(true);
         log::info!("User requested shutdown...");
         match self.store.flush() {
-            Ok(_) => log::info!("Data is durable on disk. ardb-rs is now ready to exit, bye bye..."),
+            Ok(_) => {
+                log::info!("Data is durable on disk. ardb-rs is now ready to exit, bye bye...")
+            }
             Err(e) => log::error!("Final flush failed: {e}"),
         }
         if !self.state.config.pidfile.is_empty() {
@@ -187,33 +246,42 @@ impl Reactor {
         let id = self.state.next_client_id;
         self.state.next_client_id += 1;
         let limits = Limits {
-            max_bulk_len: usize::try_from(self.state.config.proto_max_bulk_len).unwrap_or(usize::MAX),
+            max_bulk_len: usize::try_from(self.state.config.proto_max_bulk_len)
+                .unwrap_or(usize::MAX),
             ..Limits::default()
         };
         let authenticated = self.state.config.requirepass.is_empty();
         let mut decoder = RequestDecoder::new(limits);
         decoder.set_auth_required(!authenticated);
         let fd = i64::from(stream.as_raw_fd());
-        let index = self.connections.insert(Connection::new(stream, id, decoder));
+        let index = self
+            .connections
+            .insert(Connection::new(stream, id, decoder));
         if let Some(conn) = self.connections.get_mut(index) {
-            self.poll
-                .registry()
-                .register(&mut conn.stream, Token(FIRST_CONNECTION + index), Interest::READABLE)?;
+            self.poll.registry().register(
+                &mut conn.stream,
+                Token(FIRST_CONNECTION + index),
+                Interest::READABLE,
+            )?;
         }
         self.by_client.insert(id, index);
-        self.state
-            .clients
-            .insert(id, ClientInfo::new(id, addr, laddr, fd, now_ms(), authenticated));
+        self.state.clients.insert(
+            id,
+            ClientInfo::new(id, addr, laddr, fd, now_ms(), authenticated),
+        );
         Ok(())
     }
 
     fn on_readable(&mut self, index: usize) {
         loop {
-            let Some(conn) = self.connections.get_mut(index) else { return };
+            let Some(conn) = self.connections.get_mut(index) else {
+                return;
+            };
             let outcome = conn.read_available(&mut self.scratch);
             let (ReadOutcome::Drained(n) | ReadOutcome::More(n) | ReadOutcome::Closed(n)) = outcome;
             self.state.stats.net_input_bytes += n as u64;
             self.process_input(index);
+            self.commit_group(false);
             match outcome {
                 ReadOutcome::Closed(_) => {
                     // Replies to what the peer sent before closing are still attempted.
@@ -236,7 +304,11 @@ impl Reactor {
 
     /// Parses and runs every complete request in the connection's input.
     fn process_input(&mut self, index: usize) {
-        let Some(conn) = self.connections.get_mut(index) else { return };
+        self.group_txn();
+        let (Some(conn), Some((txn, _))) = (self.connections.get_mut(index), self.group.as_mut())
+        else {
+            return;
+        };
         let client_id = conn.client_id;
         while !conn.close_after_flush {
             let request = match conn.decoder.decode(&mut conn.input) {
@@ -251,7 +323,14 @@ impl Reactor {
                 }
             };
             let args: Vec<Bytes> = request.args;
-            execute(&self.store, &mut self.state, client_id, &args, &mut conn.output, now_ms());
+            execute(
+                txn,
+                &mut self.state,
+                client_id,
+                &args,
+                &mut conn.output,
+                now_ms(),
+            );
             if let Some(info) = self.state.clients.get_mut(&client_id) {
                 if info.close_requested {
                     conn.close_after_flush = true;
@@ -271,7 +350,9 @@ impl Reactor {
 
     /// Writes pending output, adjusting WRITABLE interest; closes when asked to after the flush.
     fn flush(&mut self, index: usize) {
-        let Some(conn) = self.connections.get_mut(index) else { return };
+        let Some(conn) = self.connections.get_mut(index) else {
+            return;
+        };
         match conn.flush_output() {
             Ok(n) => self.state.stats.net_output_bytes += n as u64,
             Err(_) => {
@@ -291,7 +372,12 @@ impl Reactor {
                 Interest::READABLE
             };
             let token = Token(FIRST_CONNECTION + index);
-            if self.poll.registry().reregister(&mut conn.stream, token, interest).is_err() {
+            if self
+                .poll
+                .registry()
+                .reregister(&mut conn.stream, token, interest)
+                .is_err()
+            {
                 self.close(index);
                 return;
             }
@@ -327,7 +413,11 @@ impl Reactor {
         while let Some(timer) = self.timers.pop_due(now) {
             match timer {
                 Timer::Cron => {
-                    let idle = cron::run(&self.store, &mut self.state, now_ms());
+                    self.group_txn();
+                    let Some((txn, _)) = self.group.as_mut() else {
+                        continue;
+                    };
+                    let idle = cron::run(&self.store, txn, &mut self.state, now_ms());
                     for id in idle {
                         if let Some(&index) = self.by_client.get(&id) {
                             self.close(index);
@@ -337,10 +427,19 @@ impl Reactor {
                     self.timers.schedule(now + period, Timer::Cron);
                 }
                 Timer::StoreFlush => {
+                    self.commit_group(true);
+                    let started = Instant::now();
                     if let Err(e) = self.store.flush() {
                         log::error!("Periodic store flush failed: {e}");
                     }
-                    self.timers.schedule(now + Duration::from_secs(1), Timer::StoreFlush);
+                    if started.elapsed() > Duration::from_millis(100) {
+                        log::warn!(
+                            "Store flush blocked the event loop for {:?}",
+                            started.elapsed()
+                        );
+                    }
+                    self.timers
+                        .schedule(now + Duration::from_secs(1), Timer::StoreFlush);
                 }
             }
         }
@@ -350,5 +449,4 @@ impl Reactor {
     pub fn port(&self) -> u16 {
         self.state.bound_port
     }
-
 }

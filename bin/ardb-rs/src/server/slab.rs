@@ -49,7 +49,9 @@ impl<T> Slab<T> {
     /// Indices of every stored value.
     #[cfg(test)]
     pub fn indices(&self) -> Vec<usize> {
-        (0..self.slots.len()).filter(|i| self.slots[*i].is_some()).collect()
+        (0..self.slots.len())
+            .filter(|i| self.slots[*i].is_some())
+            .collect()
     }
 }
 

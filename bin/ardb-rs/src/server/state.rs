@@ -51,6 +51,10 @@ pub struct ServerState {
     pub ops_sample: (u64, u64),
     /// Last access times of recently used keys (OBJECT IDLETIME).
     pub access_clock: AccessClock,
+    /// Set when committing to the store failed: write commands are refused (MISCONF) from then on.
+    pub storage_error: Option<String>,
+    /// Reused buffer the effect stream is encoded into.
+    pub stream_scratch: bytes::BytesMut,
     /// The TCP port actually bound (the configured one, or the OS's pick for port 0).
     pub bound_port: u16,
 }
@@ -80,6 +84,8 @@ impl ServerState {
             ops_per_sec: 0,
             ops_sample: (now_ms, 0),
             access_clock: AccessClock::default(),
+            storage_error: None,
+            stream_scratch: bytes::BytesMut::new(),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Counters INFO stats and INFO commandstats report.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// Server-wide counters, reset by CONFIG RESETSTAT.
 #[derive(Debug, Default)]
@@ -24,7 +24,7 @@ pub struct Stats {
     /// Commands that replied with an error.
     pub error_replies: u64,
     /// Per-command calls, time and failures, keyed by the command's full name (`client|list`).
-    pub commands: BTreeMap<&'static str, CommandStats>,
+    pub commands: HashMap<&'static str, CommandStats>,
 }
 
 /// INFO commandstats fields of one command.

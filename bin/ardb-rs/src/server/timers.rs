@@ -27,7 +27,9 @@ impl Timers {
 
     /// How long the reactor may sleep before the next timer is due.
     pub fn timeout(&self, now: Instant) -> Option<Duration> {
-        self.heap.peek().map(|Reverse((at, _))| at.saturating_duration_since(now))
+        self.heap
+            .peek()
+            .map(|Reverse((at, _))| at.saturating_duration_since(now))
     }
 
     /// Removes and returns a timer whose deadline has passed.

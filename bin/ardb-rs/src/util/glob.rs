@@ -67,7 +67,11 @@ fn matches(mut p: &[u8], mut t: &[u8], nocase: bool, steps: &mut usize) -> bool 
                                 std::mem::swap(&mut lo, &mut hi);
                             }
                             let (c2, lo2, hi2) = if nocase {
-                                (c.to_ascii_lowercase(), lo.to_ascii_lowercase(), hi.to_ascii_lowercase())
+                                (
+                                    c.to_ascii_lowercase(),
+                                    lo.to_ascii_lowercase(),
+                                    hi.to_ascii_lowercase(),
+                                )
                             } else {
                                 (c, lo, hi)
                             };
@@ -136,7 +140,11 @@ mod tests {
             ("[abc", "a", true),
         ];
         for (p, t, want) in cases {
-            assert_eq!(glob_match(p.as_bytes(), t.as_bytes(), false), *want, "{p} vs {t}");
+            assert_eq!(
+                glob_match(p.as_bytes(), t.as_bytes(), false),
+                *want,
+                "{p} vs {t}"
+            );
         }
         assert!(glob_match(b"HELLO", b"hello", true));
         assert!(!glob_match(b"HELLO", b"hello", false));

@@ -36,11 +36,6 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
     }
 }
 
-/// Parses a non-negative integer that fits `usize` with [`parse_i64`]'s rules.
-pub fn parse_usize(s: &[u8]) -> Option<usize> {
-    parse_i64(s).and_then(|v| usize::try_from(v).ok())
-}
-
 /// Parses a float as Redis's `strtod`-based parsers do: no leading space, the whole argument must be
 /// consumed, NaN refused; `inf`/`-inf` accepted.
 pub fn parse_f64(s: &[u8]) -> Option<f64> {

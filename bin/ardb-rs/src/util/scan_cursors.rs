@@ -57,11 +57,20 @@ mod tests {
     #[test]
     fn cursors_are_nonzero_and_bounded() {
         let mut c = ScanCursors::default();
-        let first = c.save(ScanPosition { db: 0, after: Bytes::from("a") });
+        let first = c.save(ScanPosition {
+            db: 0,
+            after: Bytes::from("a"),
+        });
         assert_ne!(first, 0);
-        assert_eq!(c.get(first).map(|p| p.after.clone()), Some(Bytes::from("a")));
+        assert_eq!(
+            c.get(first).map(|p| p.after.clone()),
+            Some(Bytes::from("a"))
+        );
         for _ in 0..MAX_CURSORS {
-            c.save(ScanPosition { db: 1, after: Bytes::new() });
+            c.save(ScanPosition {
+                db: 1,
+                after: Bytes::new(),
+            });
         }
         assert!(c.get(first).is_none());
         assert_eq!(c.by_id.len(), MAX_CURSORS);
