@@ -40,7 +40,7 @@ mod sweep;
 mod txn;
 
 pub use error::{Result, StoreError};
-pub use meta::{Body, KeyKind, Meta};
+pub use meta::{Body, KeyKind, Meta, StringEncoding};
 pub use sled::IVec;
 pub use store::{Counts, Options, Store};
 pub use txn::{Element, ExpiredKey, Txn};

@@ -59,6 +59,39 @@ impl KeyKind {
     }
 }
 
+/// How Redis would have encoded a string value in memory, for OBJECT ENCODING.
+///
+/// ardb-rs stores bytes, not Redis objects, but Redis's answer depends on how the value was written
+/// (an APPEND makes it `raw` even when short), so the writer records it here.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StringEncoding {
+    /// As a fresh SET leaves it: `int`, `embstr` or `raw` by the value's shape.
+    #[default]
+    Auto,
+    /// Modified in place (APPEND, SETRANGE, SETBIT, BITOP, BITFIELD): always `raw`.
+    Raw,
+    /// Created as a plain string object (INCRBYFLOAT): `embstr` up to 44 bytes, never `int`.
+    Embstr,
+}
+
+impl StringEncoding {
+    fn bits(self) -> u8 {
+        match self {
+            StringEncoding::Auto => 0,
+            StringEncoding::Raw => 1 << 1,
+            StringEncoding::Embstr => 2 << 1,
+        }
+    }
+
+    fn from_flags(flags: u8) -> Self {
+        match (flags >> 1) & 3 {
+            1 => StringEncoding::Raw,
+            2 => StringEncoding::Embstr,
+            _ => StringEncoding::Auto,
+        }
+    }
+}
+
 /// The payload part of a key's metadata.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Body {
@@ -92,6 +125,8 @@ pub struct Meta {
     pub expire_at_ms: Option<u64>,
     /// The value (strings) or the collection header.
     pub body: Body,
+    /// How Redis would encode the string value (ignored for collections).
+    pub string_encoding: StringEncoding,
 }
 
 impl Meta {
@@ -101,7 +136,14 @@ impl Meta {
             kind: KeyKind::String,
             expire_at_ms: None,
             body: Body::String(value),
+            string_encoding: StringEncoding::Auto,
         }
+    }
+
+    /// The same metadata with another string encoding hint.
+    pub fn with_encoding(mut self, encoding: StringEncoding) -> Self {
+        self.string_encoding = encoding;
+        self
     }
 
     /// The same metadata with another expiry.
@@ -135,7 +177,7 @@ impl Meta {
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(32);
         out.push(self.kind.tag());
-        out.push(u8::from(self.expire_at_ms.is_some()));
+        out.push(u8::from(self.expire_at_ms.is_some()) | self.string_encoding.bits());
         if let Some(at) = self.expire_at_ms {
             out.extend_from_slice(&at.to_be_bytes());
         }
@@ -177,6 +219,7 @@ impl Meta {
             kind,
             expire_at_ms,
             body,
+            string_encoding: StringEncoding::from_flags(flags),
         })
     }
 }
@@ -195,10 +238,25 @@ mod tests {
                 len: 3,
                 aux: Bytes::from_static(b"hdr"),
             },
+            string_encoding: StringEncoding::Auto,
         };
         assert_eq!(Meta::decode(&m.encode()), Some(m.clone()));
         assert_eq!(m.version(), Some(42));
         assert_eq!(m.as_string(), None);
+    }
+
+    #[test]
+    fn encoding_hint_round_trips_beside_the_expiry() {
+        for enc in [
+            StringEncoding::Auto,
+            StringEncoding::Raw,
+            StringEncoding::Embstr,
+        ] {
+            let m = Meta::string(Bytes::from_static(b"v"))
+                .with_expire(Some(7))
+                .with_encoding(enc);
+            assert_eq!(Meta::decode(&m.encode()), Some(m));
+        }
     }
 
     #[test]

@@ -51,6 +51,7 @@ fn collection(version: u64, len: u64) -> Meta {
             len,
             aux: Bytes::new(),
         },
+        string_encoding: crate::StringEncoding::Auto,
     }
 }
 

@@ -6,7 +6,7 @@
 //! SET values far outside the field's range.
 
 use bytes::Bytes;
-use storage_sled::Meta;
+use storage_sled::{Meta, StringEncoding};
 
 use crate::command::ctx::Ctx;
 use crate::command::error::{CommandError, CommandResult};
@@ -186,7 +186,9 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, args: &[Bytes], read_only_command: bool) 
     // Redis propagates only when a value changed; a key it created or grew is kept even if every
     // write failed, so that case is propagated too to keep replicas identical.
     if changes > 0 || target.dirty {
-        let meta = Meta::string(Bytes::from(target.data)).with_expire(target.expire_at_ms);
+        let meta = Meta::string(Bytes::from(target.data))
+            .with_expire(target.expire_at_ms)
+            .with_encoding(StringEncoding::Raw);
         ctx.txn.put(ctx.db, key, meta)?;
         ctx.propagate(args.to_vec());
     }

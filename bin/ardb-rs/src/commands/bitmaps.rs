@@ -4,7 +4,7 @@
 //! proto-max-bulk-len, so a write never grows a string beyond it.
 
 use bytes::Bytes;
-use storage_sled::Meta;
+use storage_sled::{Meta, StringEncoding};
 
 use crate::command::ctx::Ctx;
 use crate::command::error::{CommandError, CommandResult};
@@ -172,7 +172,9 @@ fn setbit(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     } else {
         target.data[byte] &= !mask;
     }
-    let meta = Meta::string(Bytes::from(target.data)).with_expire(target.expire_at_ms);
+    let meta = Meta::string(Bytes::from(target.data))
+        .with_expire(target.expire_at_ms)
+        .with_encoding(StringEncoding::Raw);
     ctx.txn.put(ctx.db, key, meta)?;
     ctx.propagate(args.to_vec());
     ctx.reply().integer(i64::from(old));
@@ -427,8 +429,11 @@ fn bitop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
             }
         }
     }
-    ctx.txn
-        .put(ctx.db, dest, Meta::string(Bytes::from(result)))?;
+    ctx.txn.put(
+        ctx.db,
+        dest,
+        Meta::string(Bytes::from(result)).with_encoding(StringEncoding::Raw),
+    )?;
     ctx.propagate(args.to_vec());
     ctx.reply().integer(max_len as i64);
     Ok(())

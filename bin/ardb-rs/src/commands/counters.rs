@@ -5,7 +5,7 @@
 //! emulates exactly; so `0.1 + 0.2` is `0.3` here as it is in Redis.
 
 use bytes::Bytes;
-use storage_sled::Meta;
+use storage_sled::{Meta, StringEncoding};
 
 use crate::command::ctx::Ctx;
 use crate::command::error::{CommandError, CommandResult};
@@ -131,8 +131,13 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let sum = ext::add(old, incr)
         .ok_or_else(|| CommandError::err("increment would produce NaN or Infinity"))?;
     let value = Bytes::from(ext::format_human(sum));
-    ctx.txn
-        .put(ctx.db, key, Meta::string(value.clone()).with_expire(expire))?;
+    ctx.txn.put(
+        ctx.db,
+        key,
+        Meta::string(value.clone())
+            .with_expire(expire)
+            .with_encoding(StringEncoding::Embstr),
+    )?;
     ctx.propagate(vec![
         Bytes::from_static(b"SET"),
         key.clone(),

@@ -493,6 +493,7 @@ fn duplicate_value(txn: &mut Txn, meta: &Meta) -> Result<Meta, CommandError> {
                     len: *len,
                     aux: aux.clone(),
                 },
+                string_encoding: meta.string_encoding,
             })
         }
     }
@@ -503,7 +504,7 @@ fn duplicate_value(txn: &mut Txn, meta: &Meta) -> Result<Meta, CommandError> {
 #[cfg(test)]
 pub(crate) mod fixtures {
     use bytes::Bytes;
-    use storage_sled::{Body, KeyKind, Meta};
+    use storage_sled::{Body, KeyKind, Meta, StringEncoding};
 
     use crate::command::testing::TestServer;
 
@@ -555,6 +556,7 @@ pub(crate) mod fixtures {
                 len: elements.len() as u64,
                 aux: Bytes::from_static(b"hdr"),
             },
+            string_encoding: StringEncoding::Auto,
         };
         if let Err(e) = txn.put(db, key.as_bytes(), meta) {
             panic!("put failed: {e}");

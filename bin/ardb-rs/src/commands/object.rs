@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use bytes::Bytes;
-use storage_sled::{KeyKind, Meta};
+use storage_sled::{KeyKind, Meta, StringEncoding};
 
 use crate::command::ctx::Ctx;
 use crate::command::error::{CommandError, CommandResult};
@@ -116,15 +116,12 @@ fn as_encoded_integer(value: &[u8]) -> Option<i64> {
 /// The OBJECT ENCODING name of a key's value.
 fn encoding_name(meta: &Meta) -> &'static str {
     match (meta.kind, meta.as_string()) {
-        (KeyKind::String, Some(v)) => {
-            if as_encoded_integer(v).is_some() {
-                "int"
-            } else if v.len() <= EMBSTR_LIMIT {
-                "embstr"
-            } else {
-                "raw"
-            }
-        }
+        (KeyKind::String, Some(v)) => match meta.string_encoding {
+            StringEncoding::Raw => "raw",
+            StringEncoding::Auto if as_encoded_integer(v).is_some() => "int",
+            _ if v.len() <= EMBSTR_LIMIT => "embstr",
+            _ => "raw",
+        },
         (KeyKind::String, None) => "raw",
         (KeyKind::List, _) => "quicklist",
         (KeyKind::Set, _) => "hashtable",

@@ -5,7 +5,7 @@
 //! kept unless the command's semantics clear it (SET without KEEPTTL, GETSET, MSET).
 
 use bytes::Bytes;
-use storage_sled::Meta;
+use storage_sled::{Meta, StringEncoding};
 
 use crate::command::ctx::Ctx;
 use crate::command::error::{CommandError, CommandResult};
@@ -591,7 +591,9 @@ fn append(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
             ctx.txn.put(
                 ctx.db,
                 key,
-                Meta::string(Bytes::from(joined)).with_expire(meta.expire_at_ms),
+                Meta::string(Bytes::from(joined))
+                    .with_expire(meta.expire_at_ms)
+                    .with_encoding(StringEncoding::Raw),
             )?;
             total
         }
@@ -656,7 +658,9 @@ fn setrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     ctx.txn.put(
         ctx.db,
         key,
-        Meta::string(Bytes::from(buf)).with_expire(expire),
+        Meta::string(Bytes::from(buf))
+            .with_expire(expire)
+            .with_encoding(StringEncoding::Raw),
     )?;
     ctx.propagate(args.to_vec());
     ctx.reply().integer(new_len as i64);
@@ -834,7 +838,7 @@ fn lcs(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
 #[cfg(test)]
 pub(crate) mod test_support {
     use bytes::Bytes;
-    use storage_sled::{Body, KeyKind, Meta};
+    use storage_sled::{Body, KeyKind, Meta, StringEncoding};
 
     use crate::command::testing::TestServer;
 
@@ -849,6 +853,7 @@ pub(crate) mod test_support {
                 len: 1,
                 aux: Bytes::new(),
             },
+            string_encoding: StringEncoding::Auto,
         };
         if let Err(e) = txn.put(0, key.as_bytes(), meta) {
             panic!("put failed: {e}");
