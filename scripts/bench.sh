@@ -3,14 +3,14 @@
 # with redis-benchmark in the same run: 50 clients, SET/GET/INCR/MSET, without and with -P 16.
 # Prints a table of both throughputs and their ratio and writes it to docs/benchmarks.md.
 #
-# Environment: REQUESTS (default 200000), PIPELINED_REQUESTS (default 2000000), ROUNDS (default 3;
+# Environment: REQUESTS (default 200000), PIPELINED_REQUESTS (default 500000), ROUNDS (default 3;
 # each cell is the best of ROUNDS alternating runs, so a noisy moment does not decide a ratio),
 # ARDB_RS_BIN, OUT (default docs/benchmarks.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 REQUESTS=${REQUESTS:-200000}
-PIPELINED_REQUESTS=${PIPELINED_REQUESTS:-2000000}
+PIPELINED_REQUESTS=${PIPELINED_REQUESTS:-500000}
 ROUNDS=${ROUNDS:-3}
 ARDB_RS_BIN=${ARDB_RS_BIN:-$PWD/target/release/ardb-rs}
 OUT=${OUT:-docs/benchmarks.md}
