@@ -38,14 +38,16 @@ pids+=($!)
 wait_port "$redis_port"
 wait_port "$ardb_port"
 
-# run PORT PIPELINE REQUESTS -> "test rps" lines; fails on any error reply.
+# run PORT PIPELINE REQUESTS -> "test<TAB>rps" lines; fails on any error reply.
 run() {
   local out
   out=$(redis-benchmark -p "$1" -c 50 -n "$3" -P "$2" -t "$TESTS" -r 100000 -e --csv 2>&1)
   if echo "$out" | grep -qiE '^(error|ERR)|WRONGTYPE|Error from server'; then
     echo "bench: errors from server on port $1:" >&2; echo "$out" >&2; exit 1
   fi
-  echo "$out" | awk -F'","' 'NR>1 { gsub(/"/, "", $1); gsub(/"/, "", $2); print $1, $2 }'
+  # Data rows only: skip the header and any warning line (redis-benchmark warns when it cannot read
+  # CONFIG values it only uses for display).
+  echo "$out" | grep '^"' | grep -v '^"test"' | awk -F'","' '{ gsub(/"/, "", $1); gsub(/"/, "", $2); print $1 "\t" $2 }'
 }
 
 declare -A best
@@ -54,7 +56,7 @@ for pipeline in 1 16; do
   for round in $(seq "$ROUNDS"); do
     for server in redis ardb; do
       port=$redis_port; [ "$server" = ardb ] && port=$ardb_port
-      while read -r test rps; do
+      while IFS=$'\t' read -r test rps; do
         key="$server/$pipeline/$test"
         prev=${best[$key]:-0}
         best[$key]=$(python3 -c "print(max(float('$prev'), float('$rps')))")

@@ -3,7 +3,9 @@
 //! Values are stored as bytes in sled, not as Redis objects, so the encoding and refcount are derived
 //! from the value the way Redis would have encoded a freshly written one.
 
-use std::collections::HashMap;
+use std::collections::hash_map::RandomState;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
 use bytes::Bytes;
 use storage_sled::{KeyKind, Meta, StringEncoding};
@@ -228,14 +230,39 @@ pub const ACCESS_CLOCK_CAPACITY: usize = 100_000;
 
 /// The last access time of recently used keys, for OBJECT IDLETIME.
 ///
-/// Bounded: past its capacity an arbitrary remembered key is forgotten (its idle time then falls back
-/// to the server start) — an approximation in the spirit of Redis's own approximated LRU, chosen so
-/// that recording an access, which happens on every command, stays one hash-map insert.
+/// Recording an access happens on every command, so it must be nearly free: keys are remembered by a
+/// 64-bit digest (SipHash with a random key, so clients cannot aim collisions; a collision only
+/// mis-reports one key's idle time), and past the capacity the key remembered longest ago is forgotten
+/// (first in, first out, in the spirit of Redis's approximated LRU). Forgotten keys report idle time
+/// since server start.
 #[derive(Debug)]
 pub struct AccessClock {
     capacity: usize,
-    /// (db, key) → Unix ms of the last access.
-    by_key: HashMap<(usize, Bytes), u64>,
+    digests: RandomState,
+    /// Digest of (db, key) → Unix ms of the last access.
+    last_access: HashMap<u64, u64, BuildHasherDefault<DigestHasher>>,
+    /// Digests in the order they were first remembered, for eviction.
+    order: VecDeque<u64>,
+}
+
+/// A hasher for keys that already are uniformly distributed 64-bit digests.
+#[derive(Debug, Default)]
+pub struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 impl AccessClock {
@@ -243,48 +270,47 @@ impl AccessClock {
     pub fn new(capacity: usize) -> Self {
         AccessClock {
             capacity: capacity.max(1),
-            by_key: HashMap::new(),
+            digests: RandomState::new(),
+            last_access: HashMap::default(),
+            order: VecDeque::new(),
         }
+    }
+
+    fn digest(&self, db: usize, key: &[u8]) -> u64 {
+        self.digests.hash_one((db, key))
     }
 
     /// Records an access to `key` of `db` at `now_ms`.
     pub fn touch(&mut self, db: usize, key: &[u8], now_ms: u64) {
-        let id = (db, Bytes::copy_from_slice(key));
-        if self.by_key.len() >= self.capacity && !self.by_key.contains_key(&id) {
-            let victim = self.by_key.keys().next().cloned();
-            if let Some(victim) = victim {
-                self.by_key.remove(&victim);
+        let d = self.digest(db, key);
+        if let Some(at) = self.last_access.get_mut(&d) {
+            *at = now_ms;
+            return;
+        }
+        self.last_access.insert(d, now_ms);
+        self.order.push_back(d);
+        if self.order.len() > self.capacity {
+            if let Some(oldest) = self.order.pop_front() {
+                self.last_access.remove(&oldest);
             }
         }
-        self.by_key.insert(id, now_ms);
-    }
-
-    /// Forgets `key` of `db` (after it was deleted).
-    #[cfg(test)]
-    pub fn forget(&mut self, db: usize, key: &[u8]) {
-        self.by_key.remove(&(db, Bytes::copy_from_slice(key)));
     }
 
     /// Forgets every key (FLUSHALL, or a database swap).
     pub fn clear(&mut self) {
-        self.by_key.clear();
+        self.last_access.clear();
+        self.order.clear();
     }
 
     /// The last recorded access to `key` of `db`, Unix ms.
     pub fn last_access_ms(&self, db: usize, key: &[u8]) -> Option<u64> {
-        self.by_key.get(&(db, Bytes::copy_from_slice(key))).copied()
+        self.last_access.get(&self.digest(db, key)).copied()
     }
 
     /// How many keys are remembered.
     #[cfg(test)]
     pub fn len(&self) -> usize {
-        self.by_key.len()
-    }
-
-    /// Whether no key is remembered.
-    #[cfg(test)]
-    pub fn is_empty(&self) -> bool {
-        self.by_key.is_empty()
+        self.last_access.len()
     }
 }
 
@@ -434,7 +460,7 @@ mod tests {
     #[test]
     fn access_clock_remembers_last_access() {
         let mut c = AccessClock::new(10);
-        assert!(c.is_empty());
+        assert_eq!(c.len(), 0);
         c.touch(0, b"k", 1_000);
         c.touch(1, b"k", 2_000);
         c.touch(0, b"k", 5_000);
@@ -442,11 +468,9 @@ mod tests {
         assert_eq!(c.last_access_ms(0, b"k"), Some(5_000));
         assert_eq!(c.last_access_ms(1, b"k"), Some(2_000));
         assert_eq!(c.last_access_ms(2, b"k"), None);
-        c.forget(0, b"k");
-        assert_eq!(c.last_access_ms(0, b"k"), None);
-        assert_eq!(c.len(), 1);
         c.clear();
-        assert!(c.is_empty());
+        assert_eq!(c.len(), 0);
+        assert_eq!(c.last_access_ms(1, b"k"), None);
         assert_eq!(
             AccessClock::default().capacity,
             super::ACCESS_CLOCK_CAPACITY
@@ -464,7 +488,13 @@ mod tests {
         assert_eq!(c.last_access_ms(0, b"a"), Some(4));
         c.touch(0, b"d", 5);
         assert_eq!(c.len(), 3, "one key was forgotten to make room");
+        assert_eq!(
+            c.last_access_ms(0, b"a"),
+            None,
+            "the first remembered key goes first"
+        );
         assert_eq!(c.last_access_ms(0, b"d"), Some(5));
+        assert_eq!(c.last_access_ms(1, b"d"), None, "databases are told apart");
         for i in 0..1000u32 {
             c.touch(0, &i.to_be_bytes(), 10);
         }
