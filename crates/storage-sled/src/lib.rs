@@ -32,6 +32,7 @@
 //! ```
 
 mod cache;
+mod commit;
 mod error;
 pub mod layout;
 mod meta;
@@ -39,6 +40,7 @@ mod store;
 mod sweep;
 mod txn;
 
+pub use commit::{Committer, Layer, PreparedCommit};
 pub use error::{Result, StoreError};
 pub use meta::{Body, KeyKind, Meta, StringEncoding};
 pub use sled::IVec;

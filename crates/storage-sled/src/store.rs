@@ -164,7 +164,13 @@ impl Store {
 
     /// Starts a transaction; `now_ms` is the clock expiry is judged by (see [`Txn::set_now`]).
     pub fn begin(&self, now_ms: u64) -> Txn {
-        Txn::new(self.clone(), now_ms)
+        Txn::new(self.clone(), now_ms, None)
+    }
+
+    /// Starts a transaction that reads through `base`, the records of a prepared commit that may not
+    /// be applied to sled yet (see [`crate::Committer`]).
+    pub fn begin_after(&self, now_ms: u64, base: Option<crate::commit::Layer>) -> Txn {
+        Txn::new(self.clone(), now_ms, base)
     }
 
     pub(crate) fn db(&self) -> &sled::Db {

@@ -294,3 +294,46 @@ fn rollback_to_savepoint_undoes_only_later_writes() -> R {
     assert_eq!(t.store().applied_offset(), 5);
     Ok(())
 }
+
+#[test]
+fn transactions_read_through_a_batch_in_flight() -> R {
+    let t = TempStore::new("layered");
+    let mut txn = t.store().begin(0);
+    for k in ["a", "c", "e"] {
+        txn.put(0, k.as_bytes(), s(k))?;
+    }
+    txn.commit(Some(1))?;
+    let mut committer = crate::Committer::start()?;
+    let mut txn = t.store().begin(0);
+    txn.put(0, b"b", s("B"))?;
+    txn.delete(0, b"c")?;
+    txn.put(0, b"e", s("E"))?;
+    let layer = committer.submit(txn.prepare(Some(2)))?;
+    assert_eq!(
+        t.store().applied_offset(),
+        2,
+        "in-memory state moves at hand-off"
+    );
+    let mut next = t.store().begin_after(0, layer);
+    next.put(0, b"d", s("D"))?;
+    let keys: Vec<_> = next
+        .scan_keys(0, None, 10)?
+        .into_iter()
+        .map(|(k, m)| (k, m.as_string().cloned()))
+        .collect();
+    let want: Vec<(Bytes, Option<Bytes>)> = [("a", "a"), ("b", "B"), ("d", "D"), ("e", "E")]
+        .iter()
+        .map(|(k, v)| (Bytes::from(*k), Some(Bytes::from(*v))))
+        .collect();
+    assert_eq!(keys, want);
+    assert_eq!(next.get(0, b"c")?, None);
+    assert_eq!(next.dbsize(0)?, 4);
+    committer.submit(next.prepare(Some(3)))?;
+    committer.wait()?;
+    drop(committer);
+    let mut fresh = t.store().begin(0);
+    assert_eq!(fresh.get(0, b"d")?, Some(s("D")));
+    assert_eq!(fresh.get(0, b"c")?, None);
+    assert_eq!(t.store().counts(0).keys, 4);
+    Ok(())
+}

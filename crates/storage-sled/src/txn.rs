@@ -10,10 +10,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use sled::IVec;
 
+use crate::commit::{Layer, MemoryLayers, PreparedCommit};
 use crate::error::{Result, StoreError};
 use crate::layout;
 use crate::meta::Meta;
@@ -37,6 +39,9 @@ pub struct Txn {
     now_ms: u64,
     expire_on_access: bool,
     overlay: BTreeMap<Vec<u8>, Option<IVec>>,
+    /// The records of the previous transaction while they are still being applied to sled: read
+    /// after the overlay and before sled.
+    base: Option<Layer>,
     /// Every change in order, newest last, so a savepoint can be restored without copying state.
     undo: Vec<Undo>,
     /// The last record read from sled (key, value): a write command reads a key's metadata, then
@@ -71,12 +76,13 @@ pub struct Savepoint {
 }
 
 impl Txn {
-    pub(crate) fn new(store: Store, now_ms: u64) -> Self {
+    pub(crate) fn new(store: Store, now_ms: u64, base: Option<Layer>) -> Self {
         Txn {
             store,
             now_ms,
             expire_on_access: true,
             overlay: BTreeMap::new(),
+            base,
             undo: Vec::new(),
             last_read: None,
             db_map: None,
@@ -169,6 +175,9 @@ impl Txn {
         if let Some(v) = self.overlay.get(key) {
             return Ok(v.clone());
         }
+        if let Some(v) = self.base.as_ref().and_then(|b| b.get(key)) {
+            return Ok(v.clone());
+        }
         if let Some((k, v)) = &self.last_read {
             if k.as_slice() == key {
                 return Ok(v.clone());
@@ -184,7 +193,11 @@ impl Txn {
 
     /// Reads without touching the one-entry cache, for `&self` methods.
     fn peek(&self, key: &[u8]) -> Result<Option<IVec>> {
-        match self.overlay.get(key) {
+        match self
+            .overlay
+            .get(key)
+            .or_else(|| self.base.as_ref().and_then(|b| b.get(key)))
+        {
             Some(v) => Ok(v.clone()),
             None => self.read_through(key),
         }
@@ -224,11 +237,9 @@ impl Txn {
         } else {
             Box::new(self.store.db().range::<Vec<u8>, _>(range.clone()))
         };
-        let mut mem: Box<dyn Iterator<Item = (&Vec<u8>, &Option<IVec>)>> = if reverse {
-            Box::new(self.overlay.range::<Vec<u8>, _>(range).rev())
-        } else {
-            Box::new(self.overlay.range::<Vec<u8>, _>(range))
-        };
+        let empty = BTreeMap::new();
+        let base = self.base.as_deref().unwrap_or(&empty);
+        let mut mem = MemoryLayers::new(&self.overlay, base, range, reverse);
         let mut next_disk = disk.next().transpose()?;
         let mut next_mem = mem.next();
         loop {
@@ -629,21 +640,24 @@ impl Txn {
 
     /// Applies every change atomically; `applied_offset`, when given, is recorded in the same batch so
     /// the data always corresponds to exactly one replication offset.
-    pub fn commit(mut self, applied_offset: Option<u64>) -> Result<()> {
+    pub fn commit(self, applied_offset: Option<u64>) -> Result<()> {
+        match self.prepare(applied_offset) {
+            Some(prepared) => prepared.apply(),
+            None => Ok(()),
+        }
+    }
+
+    /// Ends the transaction without touching sled yet: its effect on the in-memory state (counters,
+    /// database map, allocators, record cache, applied offset) happens now, and the returned batch is
+    /// applied by [`PreparedCommit::apply`] — possibly on another thread, while later transactions
+    /// read through it as their base layer ([`Store::begin_after`]). `None` if there is nothing to
+    /// write.
+    pub fn prepare(mut self, applied_offset: Option<u64>) -> Option<PreparedCommit> {
         if !self.is_dirty() && applied_offset.is_none() {
-            return Ok(());
+            return None;
         }
-        let mut batch = sled::Batch::default();
-        let mut written_meta = Vec::new();
-        for (k, v) in std::mem::take(&mut self.overlay) {
-            if k.first() == Some(&layout::META) {
-                written_meta.push((k.clone(), v.clone()));
-            }
-            match v {
-                Some(v) => batch.insert(k, v),
-                None => batch.remove(k),
-            }
-        }
+        let mut system: Vec<(&'static [u8], Vec<u8>)> = Vec::new();
+        let mut counters = Vec::new();
         let new_counts: Vec<(u32, Counts)> = self
             .count_delta
             .iter()
@@ -651,55 +665,54 @@ impl Txn {
             .map(|(ns, _)| (*ns, self.counts_of(*ns)))
             .collect();
         for (ns, c) in &new_counts {
-            batch.insert(layout::counter_key(*ns), &c.encode());
+            counters.push((layout::counter_key(*ns), c.encode().to_vec()));
         }
         if let Some(v) = self.version_high_water {
-            batch.insert(layout::NEXT_VERSION, &v.to_be_bytes());
+            system.push((layout::NEXT_VERSION, v.to_be_bytes().to_vec()));
         }
         if let Some(n) = self.namespace_high_water {
-            batch.insert(layout::NEXT_NAMESPACE, &n.to_be_bytes());
+            system.push((layout::NEXT_NAMESPACE, n.to_be_bytes().to_vec()));
         }
         if let Some(map) = &self.db_map {
-            batch.insert(layout::DB_MAP, encode_db_map(map));
+            system.push((layout::DB_MAP, encode_db_map(map)));
         }
         if let Some(off) = applied_offset {
-            batch.insert(layout::APPLIED_OFFSET, &off.to_be_bytes());
+            system.push((layout::APPLIED_OFFSET, off.to_be_bytes().to_vec()));
         }
-        if let Err(e) = self.store.db().apply_batch(batch) {
-            // What sled holds is now uncertain for these keys: stop answering them from memory.
-            let mut cache = self.store.cache();
-            for (k, _) in &written_meta {
-                cache.remove(k);
-            }
-            return Err(e.into());
-        }
+        let records = std::mem::take(&mut self.overlay);
         {
             let mut cache = self.store.cache();
-            for (k, v) in &written_meta {
+            for (k, v) in records.range(vec![layout::META]..vec![layout::META + 1]) {
                 cache.insert(k, v.clone());
             }
         }
-
-        let mut st = self.store.lock();
-        for (ns, c) in new_counts {
-            st.counts.insert(ns, c);
-        }
-        if let Some(v) = self.version_high_water {
-            st.next_version = st.next_version.max(v);
-        }
-        if let Some(n) = self.namespace_high_water {
-            st.next_namespace = st.next_namespace.max(n);
-        }
-        if let Some(map) = self.db_map {
-            for ns in &map {
-                st.counts.entry(*ns).or_default();
+        {
+            let mut st = self.store.lock();
+            for (ns, c) in new_counts {
+                st.counts.insert(ns, c);
             }
-            st.db_map = map;
+            if let Some(v) = self.version_high_water {
+                st.next_version = st.next_version.max(v);
+            }
+            if let Some(n) = self.namespace_high_water {
+                st.next_namespace = st.next_namespace.max(n);
+            }
+            if let Some(map) = self.db_map.take() {
+                for ns in &map {
+                    st.counts.entry(*ns).or_default();
+                }
+                st.db_map = map;
+            }
+            if let Some(off) = applied_offset {
+                st.applied_offset = off;
+            }
         }
-        if let Some(off) = applied_offset {
-            st.applied_offset = off;
-        }
-        Ok(())
+        Some(PreparedCommit {
+            store: self.store.clone(),
+            records: Arc::new(records),
+            system,
+            counters,
+        })
     }
 }
 

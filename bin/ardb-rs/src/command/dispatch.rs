@@ -143,7 +143,8 @@ pub fn record_effects(
 }
 
 /// Commits `txn` with the effect stream's current offset, so the stored data and its offset move
-/// together.
+/// together (synchronously: the reactor uses the committer thread instead).
+#[cfg(test)]
 pub fn commit(txn: Txn, state: &ServerState) -> Result<(), CommandError> {
     txn.commit(Some(state.effects.offset))
         .map_err(CommandError::from)

@@ -44,6 +44,20 @@ pub struct Config {
     pub storage_cache_size: u64,
     /// Bytes of decoded key metadata kept in memory in front of sled (0 disables it).
     pub record_cache_size: u64,
+    /// Whether write groups are applied to sled on a thread of their own: `yes`, `no`, or `auto` (yes
+    /// with four cores or more).
+    pub commit_thread: String,
+}
+
+impl Config {
+    /// Whether to apply write groups on a committer thread, resolving `auto` by the core count.
+    pub fn use_commit_thread(&self) -> bool {
+        match self.commit_thread.as_str() {
+            "yes" => true,
+            "no" => false,
+            _ => std::thread::available_parallelism().is_ok_and(|n| n.get() >= 4),
+        }
+    }
 }
 
 impl Default for Config {
@@ -65,6 +79,7 @@ impl Default for Config {
             client_query_buffer_limit: 1024 * 1024 * 1024,
             storage_cache_size: 256 * 1024 * 1024,
             record_cache_size: 128 * 1024 * 1024,
+            commit_thread: "auto".to_string(),
         }
     }
 }

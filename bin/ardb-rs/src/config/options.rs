@@ -221,6 +221,20 @@ pub const OPTIONS: &[OptionSpec] = &[
             Ok(())
         },
     },
+    OptionSpec {
+        name: "commit-thread",
+        mutable: false,
+        help: "apply write groups to sled on their own thread: yes, no or auto (ardb-rs)",
+        get: |c| c.commit_thread.clone(),
+        set: |c, v| {
+            let v = v.to_ascii_lowercase();
+            if !["yes", "no", "auto"].contains(&v.as_str()) {
+                return Err("argument(s) must be one of the following: yes, no, auto".into());
+            }
+            c.commit_thread = v;
+            Ok(())
+        },
+    },
 ];
 
 /// Finds an option by name, case-insensitively.

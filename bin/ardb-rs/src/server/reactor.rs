@@ -11,9 +11,9 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use resp_codec::{Limits, RequestDecoder};
 use signal_hook_mio::v1_0::Signals;
-use storage_sled::{Store, Txn};
+use storage_sled::{Committer, Store, Txn};
 
-use crate::command::dispatch::{commit, execute};
+use crate::command::dispatch::execute;
 use crate::server::client::ClientInfo;
 use crate::server::connection::{Connection, ReadOutcome};
 use crate::server::cron;
@@ -46,6 +46,8 @@ pub struct Reactor {
     /// The transaction every command runs in until the group is committed (group commit), and when
     /// it was opened.
     group: Option<(Txn, Instant)>,
+    /// Applies committed groups to sled on its own thread, one at a time.
+    committer: Committer,
 }
 
 /// Why the reactor could not start.
@@ -103,6 +105,11 @@ impl Reactor {
         let now = Instant::now();
         timers.schedule(now, Timer::Cron);
         timers.schedule(now + Duration::from_secs(1), Timer::StoreFlush);
+        let committer = if state.config.use_commit_thread() {
+            Committer::start().map_err(|e| StartError::Io(io::Error::other(e.to_string())))?
+        } else {
+            Committer::inline()
+        };
         Ok(Reactor {
             poll,
             listeners,
@@ -114,6 +121,7 @@ impl Reactor {
             state,
             scratch: vec![0; READ_CHUNK],
             group: None,
+            committer,
         })
     }
 
@@ -164,20 +172,43 @@ impl Reactor {
         }
     }
 
-    /// The open group transaction, opening one if needed.
+    /// The open group transaction, opening one if needed; it reads through the batch still being
+    /// applied, if any.
     fn group_txn(&mut self) -> &mut Txn {
-        let store = &self.store;
+        let (store, committer) = (&self.store, &self.committer);
         &mut self
             .group
-            .get_or_insert_with(|| (store.begin(now_ms()), Instant::now()))
+            .get_or_insert_with(|| {
+                (
+                    store.begin_after(now_ms(), committer.in_flight_layer()),
+                    Instant::now(),
+                )
+            })
             .0
+    }
+
+    /// Waits until sled holds every committed group (before flushing or sweeping, so sled only ever
+    /// has one writer).
+    fn settle(&mut self) {
+        if let Err(e) = self.committer.wait() {
+            self.storage_failed(&e.to_string());
+        }
+    }
+
+    fn storage_failed(&mut self, error: &str) {
+        log::error!(
+            "Committing writes to the store failed; refusing writes until restart: {error}"
+        );
+        self.state.storage_error = Some(error.to_string());
     }
 
     /// Commits the group — one sled batch for every command run since the last commit, with the stream
     /// offset they reached — when it is old or big enough, or always with `force`.
     ///
-    /// sled turns every batch into its own log write, so batching commands is what makes writes cheap.
-    /// Replies do not wait for this: reads see the open group, and durability comes from the redo log.
+    /// The batch is applied by the committer thread while the reactor goes on serving. sled turns every
+    /// batch into its own log write, so batching commands is what makes writes cheap. Replies do not
+    /// wait for this: reads see the open group and the batch in flight, and durability comes from the
+    /// redo log.
     /// A failed commit disables writes (MISCONF) instead of letting later writes vanish silently.
     fn commit_group(&mut self, force: bool) {
         let due = match &self.group {
@@ -193,17 +224,16 @@ impl Reactor {
             return;
         }
         if let Some((txn, _)) = self.group.take() {
-            if let Err(e) = commit(txn, &self.state) {
-                log::error!(
-                    "Committing writes to the store failed; refusing writes until restart: {e}"
-                );
-                self.state.storage_error = Some(e.to_string());
+            let prepared = txn.prepare(Some(self.state.effects.offset));
+            if let Err(e) = self.committer.submit(prepared) {
+                self.storage_failed(&e.to_string());
             }
         }
     }
 
     fn shutdown(mut self) -> io::Result<()> {
         self.commit_group(true);
+        self.settle();
         log::info!("User requested shutdown...");
         match self.store.flush() {
             Ok(_) => {
@@ -413,6 +443,7 @@ impl Reactor {
         while let Some(timer) = self.timers.pop_due(now) {
             match timer {
                 Timer::Cron => {
+                    self.settle();
                     self.group_txn();
                     let Some((txn, _)) = self.group.as_mut() else {
                         continue;
@@ -428,6 +459,7 @@ impl Reactor {
                 }
                 Timer::StoreFlush => {
                     self.commit_group(true);
+                    self.settle();
                     let started = Instant::now();
                     if let Err(e) = self.store.flush() {
                         log::error!("Periodic store flush failed: {e}");
