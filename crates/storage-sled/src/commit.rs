@@ -178,10 +178,16 @@ impl Drop for Committer {
     }
 }
 
+/// One record of an in-memory layer: a sled key and its value (`None` = deleted).
+type Record<'a> = (&'a Vec<u8>, &'a Option<IVec>);
+
+/// A layer's records in a range, in either direction.
+type LayerIter<'a> = std::iter::Peekable<Box<dyn Iterator<Item = Record<'a>> + 'a>>;
+
 /// Iterates two in-memory layers of records as one, the upper layer shadowing the lower.
 pub(crate) struct MemoryLayers<'a> {
-    upper: std::iter::Peekable<Box<dyn Iterator<Item = (&'a Vec<u8>, &'a Option<IVec>)> + 'a>>,
-    lower: std::iter::Peekable<Box<dyn Iterator<Item = (&'a Vec<u8>, &'a Option<IVec>)> + 'a>>,
+    upper: LayerIter<'a>,
+    lower: LayerIter<'a>,
     reverse: bool,
 }
 
@@ -191,7 +197,7 @@ fn layer_range<'a>(
     map: &'a BTreeMap<Vec<u8>, Option<IVec>>,
     range: Range,
     reverse: bool,
-) -> Box<dyn Iterator<Item = (&'a Vec<u8>, &'a Option<IVec>)> + 'a> {
+) -> Box<dyn Iterator<Item = Record<'a>> + 'a> {
     let r: btree_map::Range<'a, Vec<u8>, Option<IVec>> = map.range::<Vec<u8>, _>(range);
     if reverse {
         Box::new(r.rev())
@@ -216,7 +222,7 @@ impl<'a> MemoryLayers<'a> {
 }
 
 impl<'a> Iterator for MemoryLayers<'a> {
-    type Item = (&'a Vec<u8>, &'a Option<IVec>);
+    type Item = Record<'a>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let order = match (self.upper.peek(), self.lower.peek()) {
