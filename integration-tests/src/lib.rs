@@ -10,6 +10,7 @@
 pub mod cases;
 pub mod client;
 pub mod diff;
+pub mod fixtures;
 pub mod process;
 
 use std::net::TcpListener;

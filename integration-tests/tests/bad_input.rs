@@ -9,30 +9,8 @@ use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
+use integration_tests::fixtures::{client, start_ardb, start_redis};
 use integration_tests::{encode_command, escape, RawClient, ServerProcess};
-
-const NO_ARGS: &[&str] = &[];
-
-fn start_ardb() -> ServerProcess {
-    match ServerProcess::ardb_rs(NO_ARGS) {
-        Ok(s) => s,
-        Err(e) => panic!("cannot start ardb-rs: {e}"),
-    }
-}
-
-fn start_redis() -> ServerProcess {
-    match ServerProcess::redis(NO_ARGS) {
-        Ok(s) => s,
-        Err(e) => panic!("cannot start redis-server: {e}"),
-    }
-}
-
-fn client(server: &ServerProcess) -> RawClient {
-    match server.client() {
-        Ok(c) => c,
-        Err(e) => panic!("cannot connect: {e}\n{}", server.stderr_tail()),
-    }
-}
 
 fn connect(port: u16) -> TcpStream {
     match TcpStream::connect(("127.0.0.1", port)) {

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use integration_tests::fixtures::client;
 use integration_tests::{RawClient, ServerProcess};
 
 const NO_ARGS: &[&str] = &[];
@@ -18,13 +19,6 @@ fn start() -> ServerProcess {
     match ServerProcess::ardb_rs(NO_ARGS) {
         Ok(s) => s,
         Err(e) => panic!("cannot start ardb-rs: {e}"),
-    }
-}
-
-fn client(server: &ServerProcess) -> RawClient {
-    match server.client() {
-        Ok(c) => c,
-        Err(e) => panic!("cannot connect to ardb-rs: {e}\n{}", server.stderr_tail()),
     }
 }
 

@@ -9,9 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use integration_tests::{RawClient, ServerProcess};
-
-const NO_ARGS: &[&str] = &[];
+use integration_tests::fixtures::{client, start_ardb, start_redis};
 
 /// `redis-cli` from `PATH` (or `$REDIS_CLI`); panics if there is none.
 fn redis_cli() -> PathBuf {
@@ -29,27 +27,6 @@ fn redis_cli() -> PathBuf {
         }
     }
     panic!("redis-cli not found on PATH: install Redis 7.0.15 (redis-tools) or set REDIS_CLI");
-}
-
-fn start_ardb() -> ServerProcess {
-    match ServerProcess::ardb_rs(NO_ARGS) {
-        Ok(s) => s,
-        Err(e) => panic!("cannot start ardb-rs: {e}"),
-    }
-}
-
-fn start_redis() -> ServerProcess {
-    match ServerProcess::redis(NO_ARGS) {
-        Ok(s) => s,
-        Err(e) => panic!("cannot start redis-server: {e}"),
-    }
-}
-
-fn client(server: &ServerProcess) -> RawClient {
-    match server.client() {
-        Ok(c) => c,
-        Err(e) => panic!("cannot connect: {e}\n{}", server.stderr_tail()),
-    }
 }
 
 /// A file under `$TMPDIR/ardb-it/`, removed on drop.

@@ -63,6 +63,15 @@ impl<'a> Ctx<'a> {
         ReplyWriter::new(self.out, self.protocol)
     }
 
+    /// Replies with a HELP text: one simple string per line, as every Redis `… HELP` does.
+    pub fn reply_help(&mut self, lines: &[&[u8]]) {
+        let mut r = self.reply();
+        r.array_len(lines.len());
+        for line in lines {
+            r.simple(line);
+        }
+    }
+
     /// Propagates one effect in the client's current database.
     pub fn propagate(&mut self, args: Vec<Bytes>) {
         self.effects.push(Effect { db: self.db, args });

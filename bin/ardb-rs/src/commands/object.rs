@@ -217,11 +217,7 @@ fn help(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CommandResult {
         b"HELP",
         b"    Prints this help.",
     ];
-    let mut r = ctx.reply();
-    r.array_len(lines.len());
-    for l in lines {
-        r.simple(l);
-    }
+    ctx.reply_help(lines);
     Ok(())
 }
 

@@ -232,11 +232,7 @@ fn debug(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
             b"SET-ACTIVE-EXPIRE <0|1>",
             b"    Setting it to 0 disables expiring keys in background when they are not accessed.",
         ];
-        let mut r = ctx.reply();
-        r.array_len(lines.len());
-        for l in lines {
-            r.simple(l);
-        }
+        ctx.reply_help(&lines);
         return Ok(());
     }
     Err(CommandError::err(format!(
