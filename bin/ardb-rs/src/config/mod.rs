@@ -34,8 +34,6 @@ pub struct Config {
     pub logfile: String,
     /// File to write the pid to; empty = none.
     pub pidfile: String,
-    /// TCP keepalive interval in seconds (0 = off).
-    pub tcp_keepalive: u64,
     /// Largest bulk string a request may carry.
     pub proto_max_bulk_len: u64,
     /// Largest query buffer a client may accumulate before it is closed.
@@ -74,7 +72,6 @@ impl Default for Config {
             loglevel: "notice".to_string(),
             logfile: String::new(),
             pidfile: String::new(),
-            tcp_keepalive: 300,
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             storage_cache_size: 256 * 1024 * 1024,

@@ -160,16 +160,6 @@ pub const OPTIONS: &[OptionSpec] = &[
         },
     },
     OptionSpec {
-        name: "tcp-keepalive",
-        mutable: true,
-        help: "TCP keepalive seconds (0: off)",
-        get: |c| c.tcp_keepalive.to_string(),
-        set: |c, v| {
-            c.tcp_keepalive = uint_in(v, 0, i32::MAX as u64)?;
-            Ok(())
-        },
-    },
-    OptionSpec {
         name: "proto-max-bulk-len",
         mutable: true,
         help: "largest bulk string in a request",
