@@ -3,7 +3,7 @@ CARGO ?= cargo
 RELEASE_BIN := target/release/ardb-rs
 export ARDB_RS_BIN := $(CURDIR)/$(RELEASE_BIN)
 
-.PHONY: run build test deps unit integration lint bench clean-data
+.PHONY: run build test deps lint bench stress clean-data
 
 ## Build (release) and serve on 127.0.0.1:16379 with data in ./data.
 run: build
@@ -27,6 +27,10 @@ lint:
 ## redis-benchmark against ardb-rs and redis-server side by side; writes the table to docs/benchmarks.md.
 bench: deps build
 	./scripts/bench.sh
+
+## Write-stress soak (DURATION seconds, default 240): fails if the server ever stops answering.
+stress: deps build
+	./scripts/stress.sh
 
 clean-data:
 	rm -rf ./data
