@@ -192,27 +192,38 @@ impl Meta {
         out
     }
 
-    /// Parses stored metadata; `None` if the bytes are not a valid record.
+    /// Parses stored metadata; `None` if the bytes are not a valid record. A string value is copied.
     pub fn decode(raw: &[u8]) -> Option<Meta> {
+        Meta::decode_with(raw, |from, to| Bytes::copy_from_slice(&raw[from..to]))
+    }
+
+    /// Parses metadata read from sled without copying the value: a string value is a slice of the
+    /// record, so looking up a 512 MB string's TTL or length costs no copy.
+    pub fn decode_shared(raw: &sled::IVec) -> Option<Meta> {
+        let owner = Bytes::from_owner(raw.clone());
+        Meta::decode_with(raw, |from, to| owner.slice(from..to))
+    }
+
+    fn decode_with(raw: &[u8], bytes: impl Fn(usize, usize) -> Bytes) -> Option<Meta> {
         let kind = KeyKind::from_tag(*raw.first()?)?;
         let flags = *raw.get(1)?;
-        let mut rest = &raw[2..];
+        let mut at = 2;
         let expire_at_ms = if flags & 1 == 1 {
-            let at = u64::from_be_bytes(rest.get(..8)?.try_into().ok()?);
-            rest = &rest[8..];
-            Some(at)
+            let v = u64::from_be_bytes(raw.get(at..at + 8)?.try_into().ok()?);
+            at += 8;
+            Some(v)
         } else {
             None
         };
         let body = if kind == KeyKind::String {
-            Body::String(Bytes::copy_from_slice(rest))
+            Body::String(bytes(at, raw.len()))
         } else {
-            let version = u64::from_be_bytes(rest.get(..8)?.try_into().ok()?);
-            let len = u64::from_be_bytes(rest.get(8..16)?.try_into().ok()?);
+            let version = u64::from_be_bytes(raw.get(at..at + 8)?.try_into().ok()?);
+            let len = u64::from_be_bytes(raw.get(at + 8..at + 16)?.try_into().ok()?);
             Body::Collection {
                 version,
                 len,
-                aux: Bytes::copy_from_slice(&rest[16..]),
+                aux: bytes(at + 16, raw.len()),
             }
         };
         Some(Meta {
@@ -256,6 +267,15 @@ mod tests {
                 .with_expire(Some(7))
                 .with_encoding(enc);
             assert_eq!(Meta::decode(&m.encode()), Some(m));
+        }
+    }
+
+    #[test]
+    fn shared_decoding_equals_copying_decoding() {
+        for value in [&b""[..], b"short", &[7u8; 300][..]] {
+            let m = Meta::string(Bytes::copy_from_slice(value)).with_expire(Some(9));
+            let raw = sled::IVec::from(m.encode());
+            assert_eq!(Meta::decode_shared(&raw), Some(m));
         }
     }
 

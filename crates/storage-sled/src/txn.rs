@@ -123,6 +123,12 @@ impl Txn {
         }
     }
 
+    /// Confirms the changes made since `sp` was taken: their undo records are dropped, so a long group
+    /// does not keep every overwritten value alive until it commits.
+    pub fn release(&mut self, sp: Savepoint) {
+        self.undo.truncate(sp.undo_len);
+    }
+
     /// Undoes every change made since `sp` was taken (allocated versions and namespaces stay used:
     /// harmless gaps).
     pub fn rollback_to(&mut self, sp: Savepoint) {
@@ -387,7 +393,7 @@ impl Txn {
     fn read_meta(&mut self, ns: u32, key: &[u8]) -> Result<Option<Meta>> {
         let raw_key = layout::meta_key(ns, key);
         match self.read(&raw_key)? {
-            Some(v) => Meta::decode(&v)
+            Some(v) => Meta::decode_shared(&v)
                 .map(Some)
                 .ok_or_else(|| corrupt("key metadata", &raw_key)),
             None => Ok(None),
@@ -418,7 +424,9 @@ impl Txn {
         let ns = self.namespace(db)?;
         let raw_key = layout::meta_key(ns, key);
         let meta = match self.peek(&raw_key)? {
-            Some(v) => Some(Meta::decode(&v).ok_or_else(|| corrupt("key metadata", &raw_key))?),
+            Some(v) => {
+                Some(Meta::decode_shared(&v).ok_or_else(|| corrupt("key metadata", &raw_key))?)
+            }
             None => None,
         };
         Ok(matches!(meta, Some(m) if !m.is_expired(self.now_ms)))
@@ -517,7 +525,7 @@ impl Txn {
         let mut out = Vec::new();
         let now = self.now_ms;
         self.merged_range(lo, hi, false, |k, v| {
-            let meta = Meta::decode(v).ok_or_else(|| corrupt("key metadata", k))?;
+            let meta = Meta::decode_shared(v).ok_or_else(|| corrupt("key metadata", k))?;
             if !meta.is_expired(now) {
                 out.push((Bytes::copy_from_slice(&k[prefix.len()..]), meta));
             }
@@ -535,7 +543,7 @@ impl Txn {
             let mut found = None;
             let now = self.now_ms;
             self.merged_range(Bound::Included(lo), prefix_end(&prefix), false, |k, v| {
-                let meta = Meta::decode(v).ok_or_else(|| corrupt("key metadata", k))?;
+                let meta = Meta::decode_shared(v).ok_or_else(|| corrupt("key metadata", k))?;
                 if meta.is_expired(now) {
                     return Ok(true);
                 }

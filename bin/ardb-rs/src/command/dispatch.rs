@@ -78,7 +78,10 @@ pub fn execute(
     let result = (spec.handler)(&mut ctx, args);
     let (command_effects, new_db, new_protocol) = ctx.finish();
     let result = match result {
-        Ok(()) => Ok(record_effects(txn, state, command_effects)),
+        Ok(()) => {
+            txn.release(savepoint);
+            Ok(record_effects(txn, state, command_effects))
+        }
         Err(e) => {
             txn.rollback_to(savepoint);
             Err(e)
@@ -133,10 +136,14 @@ pub fn record_effects(
     effects.extend(command_effects);
     if !effects.is_empty() {
         // The encoded stream is what replicas and the durable backlog will receive; until those
-        // exist only its length (the offset) is kept, so the buffer is reused.
+        // exist only its length (the offset) is kept, so the buffer is reused — unless one huge
+        // command grew it, which must not pin that memory for the life of the process.
         let mut stream = std::mem::take(&mut state.stream_scratch);
         stream.clear();
         state.effects.encode(&effects, &mut stream);
+        if stream.capacity() > 4 * 1024 * 1024 {
+            stream = BytesMut::new();
+        }
         state.stream_scratch = stream;
     }
     effects

@@ -249,8 +249,12 @@ fn list(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
 
 fn getkeys(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let target = &args[2..];
-    let spec = crate::command::dispatch::resolve(ctx.state, target)
-        .map_err(|_| CommandError::err("Invalid command specified"))?;
+    let spec = crate::command::dispatch::resolve(ctx.state, target).map_err(|e| match e {
+        CommandError::WrongArity(_) => {
+            CommandError::err("Invalid number of arguments specified for command")
+        }
+        _ => CommandError::err("Invalid command specified"),
+    })?;
     if spec.keys.first == 0 {
         return Err(CommandError::err("The command has no key arguments"));
     }

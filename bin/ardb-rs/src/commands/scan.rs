@@ -32,6 +32,9 @@ pub const COMMANDS: &[CommandSpec] = &[CommandSpec {
 /// How many keys a SCAN call looks at without COUNT.
 const DEFAULT_COUNT: usize = 10;
 
+/// The most keys one SCAN call examines, whatever COUNT asks.
+const MAX_COUNT: usize = 100_000;
+
 /// Parses a cursor as Redis's `parseScanCursorOrReply` (`strtoul`, base 10): an optional sign, then
 /// digits, nothing else, no leading space, no overflow; the empty string is cursor 0 and a negative
 /// cursor wraps around as in C.
@@ -80,7 +83,8 @@ fn parse_options(args: &[Bytes]) -> Result<ScanOptions, CommandError> {
             if n < 1 {
                 return Err(CommandError::Syntax);
             }
-            opts.count = usize::try_from(n).unwrap_or(usize::MAX);
+            // COUNT is a hint in Redis too; capping it bounds what one call holds in memory.
+            opts.count = usize::try_from(n).unwrap_or(usize::MAX).min(MAX_COUNT);
         } else if args[i].eq_ignore_ascii_case(b"MATCH") && has_value {
             let p = &args[i + 1];
             opts.pattern = (&p[..] != b"*").then(|| p.clone());
@@ -102,11 +106,9 @@ fn scan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     } else {
         match ctx.state.scan_cursors.get(cursor) {
             Some(pos) if pos.db == ctx.db => Some(pos.after.clone()),
-            // Unknown, forgotten (bounded table, restart) or from another database: the scan is over.
-            _ => {
-                reply(ctx, 0, &[]);
-                return Ok(());
-            }
+            // Unknown, forgotten (bounded table, restart) or from another database: saying "done"
+            // would silently skip keys, so the client is told its cursor is no longer valid.
+            _ => return Err(CommandError::err("invalid cursor")),
         }
     };
     // One extra key tells whether anything follows, so a scan does not end on an empty page.
@@ -249,9 +251,10 @@ mod tests {
             t.reply(&["SCAN", "+0"]),
             "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nk\r\n"
         );
-        // Unknown cursors end the scan.
-        assert_eq!(t.reply(&["SCAN", "-1"]), "*2\r\n$1\r\n0\r\n*0\r\n");
-        assert_eq!(t.reply(&["SCAN", "12345"]), "*2\r\n$1\r\n0\r\n*0\r\n");
+        // A cursor this server never handed out (or has forgotten) is refused, not taken as "done",
+        // so a client cannot silently miss keys.
+        assert_eq!(t.reply(&["SCAN", "-1"]), "-ERR invalid cursor\r\n");
+        assert_eq!(t.reply(&["SCAN", "12345"]), "-ERR invalid cursor\r\n");
     }
 
     #[test]
@@ -348,8 +351,8 @@ mod tests {
         let (cursor, keys) = scan(&mut t, 0, &["COUNT", "2"]);
         assert_eq!(keys, vec!["k0", "k1"]);
         assert_eq!(t.reply(&["SELECT", "1"]), "+OK\r\n");
-        let (c, keys) = scan(&mut t, cursor, &[]);
-        assert_eq!((c, keys.len()), (0, 0));
+        let other_db = cursor.to_string();
+        assert_eq!(t.reply(&["SCAN", &other_db]), "-ERR invalid cursor\r\n");
         assert_eq!(t.reply(&["SELECT", "0"]), "+OK\r\n");
         let (c, keys) = scan(&mut t, cursor, &[]);
         assert_eq!(

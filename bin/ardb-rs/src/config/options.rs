@@ -36,6 +36,15 @@ fn memory(s: &str) -> Result<u64, String> {
     parse_memory(s).ok_or_else(|| NOT_MEMORY.to_string())
 }
 
+/// A memory amount within Redis's bounds for the limit options: 1 MiB to `i64::MAX`.
+fn memory_limit(s: &str) -> Result<u64, String> {
+    let n = memory(s)?;
+    if n < 1024 * 1024 || n > i64::MAX as u64 {
+        return Err("argument must be between 1048576 and 9223372036854775807 inclusive".into());
+    }
+    Ok(n)
+}
+
 /// Every option, in the order CONFIG REWRITE writes them.
 pub const OPTIONS: &[OptionSpec] = &[
     OptionSpec {
@@ -165,13 +174,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         help: "largest bulk string in a request",
         get: |c| c.proto_max_bulk_len.to_string(),
         set: |c, v| {
-            let n = memory(v)?;
-            if n < 1024 * 1024 {
-                return Err(
-                    "argument must be between 1048576 and 9223372036854775807 inclusive".into(),
-                );
-            }
-            c.proto_max_bulk_len = n;
+            c.proto_max_bulk_len = memory_limit(v)?;
             Ok(())
         },
     },
@@ -181,13 +184,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         help: "largest query buffer per client",
         get: |c| c.client_query_buffer_limit.to_string(),
         set: |c, v| {
-            let n = memory(v)?;
-            if n < 1024 * 1024 {
-                return Err(
-                    "argument must be between 1048576 and 9223372036854775807 inclusive".into(),
-                );
-            }
-            c.client_query_buffer_limit = n;
+            c.client_query_buffer_limit = memory_limit(v)?;
             Ok(())
         },
     },

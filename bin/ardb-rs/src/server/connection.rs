@@ -56,8 +56,9 @@ impl Connection {
     }
 
     /// Reads what the socket has into `input`, up to the burst limit, using `scratch` as the landing
-    /// buffer.
-    pub fn read_available(&mut self, scratch: &mut [u8]) -> ReadOutcome {
+    /// buffer. With `to_end` (the peer half-closed) it reads until end of stream or WouldBlock instead
+    /// of trusting a short read, so the final 0-byte read that reveals the close is not skipped.
+    pub fn read_available(&mut self, scratch: &mut [u8], to_end: bool) -> ReadOutcome {
         let mut total = 0;
         loop {
             if total >= READ_BURST {
@@ -71,7 +72,7 @@ impl Connection {
                     // A short read took everything the socket held: new data raises a new edge, so
                     // the extra read that would only return WouldBlock is skipped (one syscall less
                     // per request).
-                    if n < scratch.len() {
+                    if n < scratch.len() && !to_end {
                         return ReadOutcome::Drained(total);
                     }
                 }

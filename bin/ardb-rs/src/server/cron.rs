@@ -52,6 +52,7 @@ pub fn active_expire(txn: &mut Txn, state: &mut ServerState, now_ms: u64) {
                 return;
             }
         };
+        txn.release(savepoint);
         record_effects(txn, state, Vec::new());
         if seen < EXPIRE_BATCH || started.elapsed() >= budget {
             return;

@@ -48,6 +48,9 @@ pub struct Reactor {
     group: Option<(Txn, Instant)>,
     /// Applies committed groups to sled on its own thread, one at a time.
     committer: Committer,
+    /// Connections with more input waiting than one burst: served one burst per loop iteration each,
+    /// so a client streaming a huge pipeline cannot starve the others or the timers.
+    pending_reads: std::collections::VecDeque<usize>,
 }
 
 /// Why the reactor could not start.
@@ -122,6 +125,7 @@ impl Reactor {
             scratch: vec![0; READ_CHUNK],
             group: None,
             committer,
+            pending_reads: std::collections::VecDeque::new(),
         })
     }
 
@@ -131,6 +135,7 @@ impl Reactor {
         while !self.state.shutdown_requested {
             let now = Instant::now();
             let timeout = match (&self.group, self.timers.timeout(now)) {
+                _ if !self.pending_reads.is_empty() => Some(Duration::ZERO),
                 (Some((_, opened)), t) => {
                     let group = (*opened + GROUP_COMMIT_INTERVAL).saturating_duration_since(now);
                     Some(t.map_or(group, |t| t.min(group)))
@@ -150,13 +155,16 @@ impl Reactor {
                     Token(i) => {
                         let index = i - FIRST_CONNECTION;
                         if event.is_readable() || event.is_read_closed() || event.is_error() {
-                            self.on_readable(index);
+                            self.on_readable(index, event.is_read_closed() || event.is_error());
                         }
                         if event.is_writable() {
                             self.on_writable(index);
                         }
                     }
                 }
+            }
+            for index in std::mem::take(&mut self.pending_reads) {
+                self.on_readable(index, false);
             }
             self.commit_group(false);
             self.close_killed();
@@ -288,11 +296,15 @@ impl Reactor {
             .connections
             .insert(Connection::new(stream, id, decoder));
         if let Some(conn) = self.connections.get_mut(index) {
-            self.poll.registry().register(
+            let registered = self.poll.registry().register(
                 &mut conn.stream,
                 Token(FIRST_CONNECTION + index),
                 Interest::READABLE,
-            )?;
+            );
+            if let Err(e) = registered {
+                self.connections.remove(index);
+                return Err(e);
+            }
         }
         self.by_client.insert(id, index);
         self.state.clients.insert(
@@ -302,29 +314,28 @@ impl Reactor {
         Ok(())
     }
 
-    fn on_readable(&mut self, index: usize) {
-        loop {
-            let Some(conn) = self.connections.get_mut(index) else {
-                return;
-            };
-            let outcome = conn.read_available(&mut self.scratch);
-            let (ReadOutcome::Drained(n) | ReadOutcome::More(n) | ReadOutcome::Closed(n)) = outcome;
-            self.state.stats.net_input_bytes += n as u64;
-            self.process_input(index);
-            self.commit_group(false);
-            match outcome {
-                ReadOutcome::Closed(_) => {
-                    // Replies to what the peer sent before closing are still attempted.
-                    self.flush(index);
-                    self.close(index);
-                    return;
-                }
-                ReadOutcome::More(_) => self.flush(index),
-                ReadOutcome::Drained(_) => {
-                    self.flush(index);
-                    return;
+    /// Reads one burst from a connection and runs what it holds. If more input is waiting, the
+    /// connection is queued to be served again after everyone else in this loop iteration.
+    fn on_readable(&mut self, index: usize, to_end: bool) {
+        let Some(conn) = self.connections.get_mut(index) else {
+            return;
+        };
+        let outcome = conn.read_available(&mut self.scratch, to_end);
+        let (ReadOutcome::Drained(n) | ReadOutcome::More(n) | ReadOutcome::Closed(n)) = outcome;
+        self.state.stats.net_input_bytes += n as u64;
+        self.process_input(index);
+        self.commit_group(false);
+        self.flush(index);
+        match outcome {
+            // Replies to what the peer sent before closing were still attempted by the flush.
+            ReadOutcome::Closed(_) => self.close(index),
+            ReadOutcome::More(_) => {
+                if self.connections.get_mut(index).is_some() && !self.pending_reads.contains(&index)
+                {
+                    self.pending_reads.push_back(index);
                 }
             }
+            ReadOutcome::Drained(_) => {}
         }
     }
 
@@ -339,6 +350,15 @@ impl Reactor {
         else {
             return;
         };
+        // CONFIG SET proto-max-bulk-len applies to connected clients too.
+        let max_bulk = usize::try_from(self.state.config.proto_max_bulk_len).unwrap_or(usize::MAX);
+        if conn.decoder.limits().max_bulk_len != max_bulk {
+            let limits = Limits {
+                max_bulk_len: max_bulk,
+                ..*conn.decoder.limits()
+            };
+            conn.decoder.set_limits(limits);
+        }
         let client_id = conn.client_id;
         while !conn.close_after_flush {
             let request = match conn.decoder.decode(&mut conn.input) {
@@ -426,14 +446,12 @@ impl Reactor {
         }
     }
 
-    /// Closes clients that CLIENT KILL (run by another client) marked.
+    /// Closes clients that CLIENT KILL (run by another client) named, at once and without their
+    /// pending output, as Redis frees killed clients.
     fn close_killed(&mut self) {
         for id in std::mem::take(&mut self.state.killed_clients) {
             if let Some(&index) = self.by_client.get(&id) {
-                if let Some(conn) = self.connections.get_mut(index) {
-                    conn.close_after_flush = true;
-                }
-                self.flush(index);
+                self.close(index);
             }
         }
     }
