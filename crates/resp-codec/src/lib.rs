@@ -50,6 +50,7 @@ pub use frame::Frame;
 pub use frame_decoder::{decode_frame, frame_len, MAX_FRAME_DEPTH};
 pub use inline::split_args;
 pub use limits::{Limits, DEFAULT_MAX_BULK_LEN, DEFAULT_MAX_INLINE_LEN, DEFAULT_MAX_MULTIBULK_LEN};
+pub use num::parse_ll as parse_integer;
 pub use reply::{Protocol, ReplyWriter};
 pub use request::{Request, RequestDecoder};
 

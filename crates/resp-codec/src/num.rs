@@ -10,9 +10,15 @@ pub(crate) const MAX_INT_LEN: usize = 20;
 /// a lone `0` or a digit 1-9 followed by digits; no `+`, no leading zeros, no
 /// `-0`, no spaces, at most 20 bytes, and the value must fit in an `i64`.
 ///
-/// Used for request headers so that exactly the inputs Redis accepts are
-/// accepted.
-pub(crate) fn parse_ll(s: &[u8]) -> Option<i64> {
+/// Used for request headers, and by servers for integer arguments, so that
+/// exactly the inputs Redis accepts are accepted.
+///
+/// ```
+/// assert_eq!(resp_codec::parse_integer(b"-42"), Some(-42));
+/// assert_eq!(resp_codec::parse_integer(b"+1"), None);
+/// assert_eq!(resp_codec::parse_integer(b"007"), None);
+/// ```
+pub fn parse_ll(s: &[u8]) -> Option<i64> {
     // Redis: zero length or length >= LONG_STR_SIZE (21) is not a number.
     if s.is_empty() || s.len() > MAX_INT_LEN {
         return None;

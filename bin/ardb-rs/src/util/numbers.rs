@@ -2,38 +2,10 @@
 //! refuse the same inputs as Redis (`+1`, ` 1`, `01` and `-0` are not integers there).
 
 /// Parses a signed 64-bit integer as Redis's `string2ll` does: optional `-`, no `+`, no leading zeros
-/// (except `0` itself), no spaces, at most 20 characters.
+/// (except `0` itself), no spaces, at most 20 characters. The rules live in resp-codec, which parses
+/// request headers with them.
 pub fn parse_i64(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() > 20 {
-        return None;
-    }
-    if s == b"0" {
-        return Some(0);
-    }
-    let (negative, digits) = match s[0] {
-        b'-' => (true, &s[1..]),
-        _ => (false, s),
-    };
-    match digits.first() {
-        Some(b'1'..=b'9') => {}
-        _ => return None,
-    }
-    let mut v: u64 = 0;
-    for &c in digits {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
-    }
-    if negative {
-        if v > (i64::MAX as u64) + 1 {
-            None
-        } else {
-            Some((v as i64).wrapping_neg())
-        }
-    } else {
-        i64::try_from(v).ok()
-    }
+    resp_codec::parse_integer(s)
 }
 
 /// Parses a float as Redis's `strtod`-based parsers do: no leading space, the whole argument must be
