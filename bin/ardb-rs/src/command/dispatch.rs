@@ -15,7 +15,7 @@ use crate::util::time::now_us;
 #[derive(Debug, Default)]
 pub struct Outcome {
     /// The effects committed, in stream order (expired-key DELs first). Read by the command tests;
-    /// the durable backlog (next milestone) is fed from the same encoding in `commit_with_effects`.
+    /// the durable backlog (next milestone) is fed from the same encoding in `record_effects`.
     #[cfg_attr(not(test), allow(dead_code))]
     pub effects: Vec<Effect>,
 }
