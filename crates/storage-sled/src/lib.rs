@@ -49,3 +49,8 @@ pub use txn::{Element, ExpiredKey, Txn};
 
 #[cfg(test)]
 mod tests;
+
+/// Compiles and runs the README example as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
