@@ -21,6 +21,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     commands::counters::COMMANDS,
     commands::bitmaps::COMMANDS,
     commands::bitfield::COMMANDS,
+    commands::hashes::COMMANDS,
 ];
 
 /// Case-insensitive lookup of commands by name.

@@ -9,6 +9,7 @@ pub mod config;
 pub mod connection;
 pub mod counters;
 pub mod expire;
+pub mod hashes;
 pub mod info;
 pub mod keys;
 pub mod object;

@@ -128,7 +128,7 @@ fn encoding_name(meta: &Meta) -> &'static str {
         (KeyKind::List, _) => "quicklist",
         (KeyKind::Set, _) => "hashtable",
         (KeyKind::ZSet, _) => "skiplist",
-        (KeyKind::Hash, _) => "hashtable",
+        (KeyKind::Hash, _) => crate::commands::hashes::encoding_name(meta),
         (KeyKind::Stream, _) => "stream",
     }
 }
