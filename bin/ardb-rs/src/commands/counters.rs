@@ -150,8 +150,8 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
 
 /// A software model of the x87 80-bit extended precision `long double` Redis uses for
 /// INCRBYFLOAT on x86-64: correctly rounded parsing (`strtold` as Redis's `string2ld` calls it),
-/// addition, and `%.17Lf` printing, all with round-half-to-even.
-mod ext {
+/// addition, and `%.17Lf` printing, all with round-half-to-even. Shared with HINCRBYFLOAT.
+pub(crate) mod ext {
     use std::cmp::Ordering;
 
     /// The exponent of the least significant mantissa bit of the smallest normal (and of every
