@@ -22,6 +22,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     commands::bitmaps::COMMANDS,
     commands::bitfield::COMMANDS,
     commands::hashes::COMMANDS,
+    commands::sets::COMMANDS,
 ];
 
 /// Case-insensitive lookup of commands by name.

@@ -15,4 +15,5 @@ pub mod keys;
 pub mod object;
 pub mod scan;
 pub mod server;
+pub mod sets;
 pub mod strings;

@@ -126,7 +126,7 @@ fn encoding_name(meta: &Meta) -> &'static str {
         },
         (KeyKind::String, None) => "raw",
         (KeyKind::List, _) => "quicklist",
-        (KeyKind::Set, _) => "hashtable",
+        (KeyKind::Set, _) => crate::commands::sets::encoding_name(meta),
         (KeyKind::ZSet, _) => "skiplist",
         (KeyKind::Hash, _) => crate::commands::hashes::encoding_name(meta),
         (KeyKind::Stream, _) => "stream",
