@@ -19,20 +19,20 @@
 //!
 //! HINCRBYFLOAT shares INCRBYFLOAT's x87 long-double model (`counters::ext`).
 
-use std::collections::HashSet;
-
 use bytes::Bytes;
 use storage_sled::{Body, KeyKind, Meta, StringEncoding, Txn};
 
 use crate::command::ctx::Ctx;
 use crate::command::error::{CommandError, CommandResult};
 use crate::command::spec::{CommandSpec, Flags, KeySpec};
+use crate::commands::collection::{
+    below, for_each_element, random_distinct, random_element, sample_distinct, scan_cursor,
+    scan_options, scan_page, Element,
+};
 use crate::commands::counters::ext;
-use crate::commands::scan::parse_cursor;
 use crate::util::glob::glob_match;
 use crate::util::numbers::parse_i64;
 use crate::util::random::Rng;
-use crate::util::scan_cursors::ScanPosition;
 
 const WRITE: Flags = Flags::WRITE.with(Flags::DENYOOM).with(Flags::FAST);
 const READ_FAST: Flags = Flags::READONLY.with(Flags::FAST);
@@ -214,17 +214,9 @@ pub const COMMANDS: &[CommandSpec] = &[
 const LISTPACK_MAX_ENTRIES: u64 = 512;
 /// Redis's default `hash-max-listpack-value`.
 const LISTPACK_MAX_VALUE: usize = 64;
-/// Fields read per storage call by the commands that return a whole hash.
-const PAGE: usize = 1024;
-/// How many fields HSCAN examines by default in a large hash.
-const SCAN_DEFAULT_COUNT: usize = 10;
-/// The most fields one HSCAN call examines, whatever COUNT asks (as SCAN).
-const SCAN_MAX_COUNT: usize = 100_000;
 /// The most samples a negative HRANDFIELD count may ask for. Redis has no bound (and runs out of
 /// memory); a bound keeps one command from stalling the server.
 const RANDFIELD_MAX_SAMPLES: u64 = 10_000_000;
-/// How deep [`random_field`] descends before settling for the field it has reached.
-const RANDOM_DEPTH: usize = 64;
 
 /// The OBJECT ENCODING of a hash: `listpack` while Redis would keep it compact, else `hashtable`.
 pub(crate) fn encoding_name(meta: &Meta) -> &'static str {
@@ -339,35 +331,6 @@ fn write_or_create(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Hash, CommandError> 
     match write_hash(ctx, key)? {
         Some(h) => Ok(h),
         None => Ok(Hash::create(ctx.txn)),
-    }
-}
-
-/// The smallest sub-key strictly after `field`.
-fn successor(field: &[u8]) -> Vec<u8> {
-    let mut next = Vec::with_capacity(field.len() + 1);
-    next.extend_from_slice(field);
-    next.push(0);
-    next
-}
-
-/// Visits every field of the hash in field order, a page at a time; returns how many it visited.
-fn for_each_field(
-    txn: &Txn,
-    version: u64,
-    mut visit: impl FnMut(&[u8], &[u8]),
-) -> Result<u64, CommandError> {
-    let mut from: Option<Vec<u8>> = None;
-    let mut seen = 0u64;
-    loop {
-        let page = txn.elements(version, from.as_deref(), None, false, PAGE)?;
-        for (field, value) in &page {
-            visit(field, value);
-            seen += 1;
-        }
-        match page.last() {
-            Some((last, _)) if page.len() == PAGE => from = Some(successor(last)),
-            _ => return Ok(seen),
-        }
     }
 }
 
@@ -566,13 +529,14 @@ fn get_all(ctx: &mut Ctx<'_>, args: &[Bytes], part: Part) -> CommandResult {
         Part::Both => r.map_len(n),
         _ => r.array_len(n),
     }
-    let seen = for_each_field(txn, h.version, |field, value| {
+    let seen = for_each_element(txn, h.version, |_, field, value| {
         if part != Part::Values {
             r.bulk(field);
         }
         if part != Part::Fields {
             r.bulk(value);
         }
+        Ok(true)
     })?;
     check_len(&h, seen)?;
     ctx.reply().raw(&out);
@@ -634,92 +598,18 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
 // ---- HRANDFIELD ---------------------------------------------------------------------------------
 
 /// A field and its value.
-type Pair = (Vec<u8>, Vec<u8>);
+type Pair = Element;
 
-/// The first field at or after `probe`.
-fn at_or_after(txn: &Txn, version: u64, probe: &[u8]) -> Result<Option<Pair>, CommandError> {
-    Ok(txn
-        .elements(version, Some(probe), None, false, 1)?
-        .into_iter()
-        .next()
-        .map(|(f, v)| (f, v.to_vec())))
-}
-
-/// A random field of a non-empty hash.
-///
-/// The store can only seek, so the field is found by a descent through the byte-trie of fields (as
-/// RANDOMKEY does over keys): at each level a byte is drawn uniformly between the smallest and the
-/// largest next byte of the fields sharing the prefix chosen so far, until the prefix names a single
-/// field. O(field length × 10) seeks, and fair enough when all fields share a long prefix.
-fn random_field(txn: &Txn, version: u64, rng: &mut Rng) -> Result<Option<Pair>, CommandError> {
-    let Some(mut candidate) = at_or_after(txn, version, &[])? else {
-        return Ok(None);
-    };
-    let mut prefix: Vec<u8> = Vec::new();
-    for _ in 0..RANDOM_DEPTH {
-        // `candidate` is the first field of the subtree under `prefix`.
-        let next = at_or_after(txn, version, &successor(&candidate.0))?;
-        let alone = !next.as_ref().is_some_and(|(f, _)| f.starts_with(&prefix));
-        if alone {
-            return Ok(Some(candidate));
-        }
-        // The prefix itself may be a field: it gets one share next to each child byte.
-        let (own, lo) = if candidate.0.len() == prefix.len() {
-            match next
-                .as_ref()
-                .and_then(|(f, _)| f.get(prefix.len()).copied())
-            {
-                Some(b) => (true, b),
-                None => return Ok(Some(candidate)),
-            }
-        } else {
-            match candidate.0.get(prefix.len()) {
-                Some(&b) => (false, b),
-                None => return Ok(Some(candidate)),
-            }
-        };
-        let hi = last_child_byte(txn, version, &prefix, lo)?;
-        let span = u64::from(hi - lo) + 1 + u64::from(own);
-        let draw = rng.next_u64() % span;
-        if own && draw == span - 1 {
-            return Ok(Some(candidate));
-        }
-        let mut probe = prefix.clone();
-        probe.push(lo + draw as u8);
-        match at_or_after(txn, version, &probe)? {
-            Some(found) if found.0.starts_with(&prefix) && found.0.len() > prefix.len() => {
-                prefix.push(found.0[prefix.len()]);
-                candidate = found;
-            }
-            _ => return Ok(Some(candidate)),
-        }
-    }
-    Ok(Some(candidate))
-}
-
-/// The largest byte `b >= lo` such that some field starts with `prefix + b` (binary search on seeks).
-fn last_child_byte(txn: &Txn, version: u64, prefix: &[u8], lo: u8) -> Result<u8, CommandError> {
-    let (mut good, mut bad) = (u16::from(lo), 256u16);
-    let mut probe = prefix.to_vec();
-    while bad - good > 1 {
-        let mid = (good + bad) / 2;
-        probe.truncate(prefix.len());
-        probe.push(mid as u8);
-        let hit = at_or_after(txn, version, &probe)?.is_some_and(|(f, _)| {
-            f.len() > prefix.len() && f.starts_with(prefix) && u16::from(f[prefix.len()]) >= mid
-        });
-        if hit {
-            good = mid;
-        } else {
-            bad = mid;
-        }
-    }
-    Ok(good as u8)
-}
-
-/// A uniform draw in `0..n` (`n > 0`).
-fn below(rng: &mut Rng, n: u64) -> u64 {
-    rng.next_u64() % n
+/// Picks `count` distinct fields of a hash of `len > count` fields (see [`sample_distinct`]).
+fn sample_fields(
+    txn: &Txn,
+    h: &Hash,
+    count: u64,
+    rng: &mut Rng,
+) -> Result<Vec<Pair>, CommandError> {
+    let (picked, seen) = sample_distinct(txn, h.version, h.len, count, rng)?;
+    check_len(h, seen)?;
+    Ok(picked)
 }
 
 /// Writes HRANDFIELD's pairs: fields only, flat pairs (RESP2) or one array per pair (RESP3).
@@ -742,36 +632,10 @@ fn reply_pairs(ctx: &mut Ctx<'_>, picked: &[Pair], with_values: bool) {
     }
 }
 
-/// Picks `count` distinct fields of a hash of `len > count` fields by selection sampling (Knuth's
-/// algorithm S) over the field order, then shuffles them.
-fn sample_distinct(
-    txn: &Txn,
-    h: &Hash,
-    count: u64,
-    rng: &mut Rng,
-) -> Result<Vec<Pair>, CommandError> {
-    let mut picked: Vec<Pair> = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
-    let mut remaining = h.len;
-    let mut needed = count;
-    let seen = for_each_field(txn, h.version, |f, v| {
-        if needed > 0 && remaining > 0 && below(rng, remaining) < needed {
-            picked.push((f.to_vec(), v.to_vec()));
-            needed -= 1;
-        }
-        remaining = remaining.saturating_sub(1);
-    })?;
-    check_len(h, seen)?;
-    for i in (1..picked.len()).rev() {
-        let j = below(rng, i as u64 + 1) as usize;
-        picked.swap(i, j);
-    }
-    Ok(picked)
-}
-
 fn hrandfield(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     if args.len() == 2 {
         let picked = match read_hash(ctx, &args[1])? {
-            Some(h) => random_field(ctx.txn, h.version, &mut ctx.state.rng)?,
+            Some(h) => random_element(ctx.txn, h.version, &mut ctx.state.rng)?,
             None => None,
         };
         match picked {
@@ -825,7 +689,7 @@ fn hrandfield(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
         } else {
             n
         });
-        let seen = for_each_field(txn, h.version, |f, v| {
+        let seen = for_each_element(txn, h.version, |_, f, v| {
             if with_values && resp3 {
                 r.array_len(2);
             }
@@ -833,31 +697,20 @@ fn hrandfield(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
             if with_values {
                 r.bulk(v);
             }
+            Ok(true)
         })?;
         check_len(&h, seen)?;
         ctx.reply().raw(&out);
         return Ok(());
     }
     let picked = if count.saturating_mul(3) > h.len {
-        sample_distinct(ctx.txn, &h, count, &mut ctx.state.rng)?
+        sample_fields(ctx.txn, &h, count, &mut ctx.state.rng)?
     } else {
         // Few fields of a large hash: random descents, duplicates drawn again; selection sampling if
         // the descents keep landing on the same fields.
-        let mut seen: HashSet<Vec<u8>> = HashSet::new();
-        let mut picked = Vec::new();
-        let mut attempts = count.saturating_mul(8).saturating_add(64);
-        while (picked.len() as u64) < count && attempts > 0 {
-            attempts -= 1;
-            if let Some(p) = random_field(ctx.txn, h.version, &mut ctx.state.rng)? {
-                if seen.insert(p.0.clone()) {
-                    picked.push(p);
-                }
-            }
-        }
-        if (picked.len() as u64) < count {
-            sample_distinct(ctx.txn, &h, count, &mut ctx.state.rng)?
-        } else {
-            picked
+        match random_distinct(ctx.txn, h.version, count, &mut ctx.state.rng)? {
+            Some(picked) => picked,
+            None => sample_fields(ctx.txn, &h, count, &mut ctx.state.rng)?,
         }
     };
     reply_pairs(ctx, &picked, with_values);
@@ -874,8 +727,9 @@ fn sample_with_repetition(
     let mut picked = Vec::with_capacity(usize::try_from(samples).unwrap_or(0));
     if samples >= h.len {
         let mut all: Vec<Pair> = Vec::new();
-        let seen = for_each_field(ctx.txn, h.version, |f, v| {
-            all.push((f.to_vec(), v.to_vec()))
+        let seen = for_each_element(ctx.txn, h.version, |_, f, v| {
+            all.push((f.to_vec(), v.to_vec()));
+            Ok(true)
         })?;
         check_len(h, seen)?;
         let n = all.len() as u64;
@@ -890,7 +744,7 @@ fn sample_with_repetition(
         }
     } else {
         for _ in 0..samples {
-            if let Some(p) = random_field(ctx.txn, h.version, &mut ctx.state.rng)? {
+            if let Some(p) = random_element(ctx.txn, h.version, &mut ctx.state.rng)? {
                 picked.push(p);
             }
         }
@@ -900,87 +754,15 @@ fn sample_with_repetition(
 
 // ---- HSCAN --------------------------------------------------------------------------------------
 
-/// The cursor-table position of a large-hash HSCAN: `[key length u32 BE][key][field]`.
-fn encode_position(key: &[u8], field: &[u8]) -> Bytes {
-    let mut out = Vec::with_capacity(4 + key.len() + field.len());
-    out.extend_from_slice(&(key.len() as u32).to_be_bytes());
-    out.extend_from_slice(key);
-    out.extend_from_slice(field);
-    Bytes::from(out)
-}
-
-/// The field a position resumes after, if it belongs to `key`.
-fn decode_position<'a>(position: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
-    let len_bytes: [u8; 4] = position.get(..4)?.try_into().ok()?;
-    let len = u32::from_be_bytes(len_bytes) as usize;
-    let rest = &position[4..];
-    (rest.get(..len)? == key).then(|| &rest[len..])
-}
-
 fn hscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
-    let cursor = parse_cursor(&args[2]).ok_or_else(|| CommandError::err("invalid cursor"))?;
+    let cursor = scan_cursor(&args[2])?;
     let key = &args[1];
     let Some(h) = read_hash(ctx, key)? else {
         scan_reply(ctx, 0, &[], None);
         return Ok(());
     };
-    let mut count = SCAN_DEFAULT_COUNT;
-    let mut pattern: Option<Bytes> = None;
-    let opts = &args[3..];
-    let mut i = 0;
-    while i < opts.len() {
-        let has_value = i + 1 < opts.len();
-        if opts[i].eq_ignore_ascii_case(b"COUNT") && has_value {
-            let n = parse_i64(&opts[i + 1]).ok_or(CommandError::NotInteger)?;
-            if n < 1 {
-                return Err(CommandError::Syntax);
-            }
-            count = usize::try_from(n).unwrap_or(usize::MAX).min(SCAN_MAX_COUNT);
-        } else if opts[i].eq_ignore_ascii_case(b"MATCH") && has_value {
-            let p = &opts[i + 1];
-            pattern = (&p[..] != b"*").then(|| p.clone());
-        } else {
-            return Err(CommandError::Syntax);
-        }
-        i += 2;
-    }
-    if h.compact() {
-        // Redis returns a listpack hash whole, with cursor 0, whatever the cursor and COUNT.
-        let page = ctx.txn.elements(h.version, None, None, false, PAGE)?;
-        scan_reply(ctx, 0, &page, pattern.as_deref());
-        return Ok(());
-    }
-    let after: Option<Vec<u8>> = if cursor == 0 {
-        None
-    } else {
-        match ctx.state.scan_cursors.get(cursor) {
-            Some(pos) if pos.db == ctx.db => match decode_position(&pos.after, key) {
-                Some(field) => Some(successor(field)),
-                None => return Err(CommandError::err("invalid cursor")),
-            },
-            _ => return Err(CommandError::err("invalid cursor")),
-        }
-    };
-    // One extra field tells whether anything follows, so a scan does not end on an empty page.
-    let mut page = ctx.txn.elements(
-        h.version,
-        after.as_deref(),
-        None,
-        false,
-        count.saturating_add(1),
-    )?;
-    let next = if page.len() > count {
-        page.truncate(count);
-        match page.last() {
-            Some((last, _)) => ctx.state.scan_cursors.save(ScanPosition {
-                db: ctx.db,
-                after: encode_position(key, last),
-            }),
-            None => 0,
-        }
-    } else {
-        0
-    };
+    let (count, pattern) = scan_options(&args[3..])?;
+    let (next, page) = scan_page(ctx, key, h.version, h.compact(), cursor, count)?;
     scan_reply(ctx, next, &page, pattern.as_deref());
     Ok(())
 }

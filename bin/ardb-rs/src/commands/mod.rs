@@ -4,6 +4,7 @@
 pub mod bitfield;
 pub mod bitmaps;
 pub mod client;
+pub mod collection;
 pub mod command_docs;
 pub mod config;
 pub mod connection;

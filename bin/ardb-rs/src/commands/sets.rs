@@ -1,5 +1,5 @@
 //! Set commands: SADD, SREM, SCARD, SISMEMBER, SMISMEMBER, SMEMBERS, SMOVE, SINTER, SUNION, SDIFF,
-//! SINTERCARD, SINTERSTORE, SUNIONSTORE, SDIFFSTORE.
+//! SINTERCARD, SINTERSTORE, SUNIONSTORE, SDIFFSTORE, SPOP, SRANDMEMBER, SSCAN.
 //!
 //! A set is a collection header (`Body::Collection`) whose `len` is the exact number of members and
 //! whose `aux` is one byte: 0 while Redis 7.0 would still keep the set as an `intset` (every member
@@ -8,8 +8,10 @@
 //! value, so every command touches O(log n) records per member it names; the commands that return
 //! whole sets stream them in pages.
 //!
-//! SPOP, SRANDMEMBER and SSCAN are not implemented here: they need the random descent and the
-//! collection scan-cursor encoding that hashes.rs keeps private.
+//! SPOP and SRANDMEMBER draw members with the shared random descent and sampling of
+//! [`crate::commands::collection`]; SPOP propagates as `SREM key <popped members>`. SSCAN returns a
+//! set Redis would keep as an intset whole with cursor 0 (as Redis does), and walks a larger one in
+//! member order with the shared collection cursor positions (see HSCAN in hashes.rs).
 
 use std::collections::BTreeSet;
 
@@ -19,7 +21,13 @@ use storage_sled::{Body, KeyKind, Meta, StringEncoding, Txn};
 use crate::command::ctx::Ctx;
 use crate::command::error::{CommandError, CommandResult};
 use crate::command::spec::{CommandSpec, Flags, KeySpec};
+use crate::commands::collection::{
+    below, for_each_element, random_distinct, random_element, sample_distinct, scan_cursor,
+    scan_options, scan_page, Element,
+};
+use crate::util::glob::glob_match;
 use crate::util::numbers::parse_i64;
+use crate::util::random::Rng;
 
 const WRITE_FAST: Flags = Flags::WRITE.with(Flags::FAST);
 const READ_FAST: Flags = Flags::READONLY.with(Flags::FAST);
@@ -191,12 +199,46 @@ pub const COMMANDS: &[CommandSpec] = &[
         UNION_COMPLEXITY,
         sdiffstore,
     ),
+    spec(
+        "spop",
+        -2,
+        WRITE_FAST,
+        KeySpec::FIRST,
+        "Remove and return one or multiple random members from a set",
+        "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.",
+        spop,
+    ),
+    spec(
+        "srandmember",
+        -2,
+        Flags::READONLY,
+        KeySpec::FIRST,
+        "Get one or multiple random members from a set",
+        "Without the count argument O(1), otherwise O(N) where N is the absolute value of the \
+         passed count.",
+        srandmember,
+    ),
+    CommandSpec {
+        since: "2.8.0",
+        ..spec(
+            "sscan",
+            -3,
+            Flags::READONLY,
+            KeySpec::FIRST,
+            "Incrementally iterate Set elements",
+            "O(1) for every call. O(N) for a complete iteration, including enough command calls \
+             for the cursor to return back to 0. N is the number of elements inside the \
+             collection..",
+            sscan,
+        )
+    },
 ];
 
 /// Redis's built-in default `set-max-intset-entries`.
 const INTSET_MAX_ENTRIES: u64 = 512;
-/// Members read per storage call by the commands that walk a whole set.
-const PAGE: usize = 1024;
+/// The most samples a negative SRANDMEMBER count may ask for (as HRANDFIELD). Redis has no bound
+/// (and runs out of memory); a bound keeps one command from stalling the server.
+const RANDMEMBER_MAX_SAMPLES: u64 = 10_000_000;
 
 /// The OBJECT ENCODING of a set: `intset` while Redis would keep it compact, else `hashtable`.
 pub(crate) fn encoding_name(meta: &Meta) -> &'static str {
@@ -310,36 +352,6 @@ fn write_set(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<Set>, CommandError>
     ctx.lookup_write(key)?.map(Set::from_meta).transpose()
 }
 
-/// Visits the members of a set in member order, a page at a time, until `visit` returns
-/// `Ok(false)`; returns how many members it visited. Unlike hashes' field walk, the visitor may
-/// read the store, fail and stop early (set algebra probes other sets while walking one).
-fn for_each_member(
-    txn: &Txn,
-    version: u64,
-    mut visit: impl FnMut(&Txn, &[u8]) -> Result<bool, CommandError>,
-) -> Result<u64, CommandError> {
-    let mut from: Option<Vec<u8>> = None;
-    let mut seen = 0u64;
-    loop {
-        let page = txn.elements(version, from.as_deref(), None, false, PAGE)?;
-        for (member, _) in &page {
-            seen += 1;
-            if !visit(txn, member)? {
-                return Ok(seen);
-            }
-        }
-        match page.last() {
-            Some((last, _)) if page.len() == PAGE => {
-                let mut next = Vec::with_capacity(last.len() + 1);
-                next.extend_from_slice(last);
-                next.push(0);
-                from = Some(next);
-            }
-            _ => return Ok(seen),
-        }
-    }
-}
-
 fn sadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let key = &args[1];
     let mut set = match write_set(ctx, key)? {
@@ -426,16 +438,11 @@ fn smembers(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let mut out = bytes::BytesMut::new();
     let mut r = resp_codec::ReplyWriter::new(&mut out, ctx.protocol);
     r.set_len(usize::try_from(set.len).unwrap_or(usize::MAX));
-    let seen = for_each_member(txn, set.version, |_, m| {
+    let seen = for_each_element(txn, set.version, |_, m, _| {
         r.bulk(m);
         Ok(true)
     })?;
-    if seen != set.len {
-        return Err(CommandError::err(format!(
-            "corrupt set: header says {} members, found {seen}",
-            set.len
-        )));
-    }
+    check_len(&set, seen)?;
     ctx.reply().raw(&out);
     Ok(())
 }
@@ -513,7 +520,7 @@ fn intersect(
     let Some((first, rest)) = present.split_first() else {
         return Ok(out);
     };
-    for_each_member(txn, first.version, |txn, m| {
+    for_each_element(txn, first.version, |txn, m, _| {
         for other in rest {
             if other.version != first.version && !other.has(txn, m)? {
                 return Ok(true);
@@ -529,7 +536,7 @@ fn intersect(
 fn union(txn: &Txn, sets: &[Option<Set>]) -> Result<BTreeSet<Vec<u8>>, CommandError> {
     let mut out = BTreeSet::new();
     for s in sets.iter().flatten() {
-        for_each_member(txn, s.version, |_, m| {
+        for_each_element(txn, s.version, |_, m, _| {
             out.insert(m.to_vec());
             Ok(true)
         })?;
@@ -543,7 +550,7 @@ fn difference(txn: &Txn, sets: &[Option<Set>]) -> Result<BTreeSet<Vec<u8>>, Comm
     let Some((Some(first), rest)) = sets.split_first() else {
         return Ok(out);
     };
-    for_each_member(txn, first.version, |txn, m| {
+    for_each_element(txn, first.version, |txn, m, _| {
         for other in rest.iter().flatten() {
             if other.version == first.version || other.has(txn, m)? {
                 return Ok(true);
@@ -669,6 +676,210 @@ fn sintercard(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let sets = open_sources(ctx, &args[2..end], false)?;
     let found = intersect(ctx.txn, &sets, limit)?;
     ctx.reply().integer(found.len() as i64);
+    Ok(())
+}
+
+// ---- SPOP, SRANDMEMBER, SSCAN ---------------------------------------------------------------
+
+/// Fails if a walked set did not hold the number of members its header says.
+fn check_len(set: &Set, seen: u64) -> CommandResult {
+    if seen == set.len {
+        Ok(())
+    } else {
+        Err(CommandError::err(format!(
+            "corrupt set: header says {} members, found {seen}",
+            set.len
+        )))
+    }
+}
+
+/// Every member of the set, in member order.
+fn all_members(txn: &Txn, set: &Set) -> Result<Vec<Element>, CommandError> {
+    let mut all: Vec<Element> = Vec::new();
+    let seen = for_each_element(txn, set.version, |_, m, _| {
+        all.push((m.to_vec(), Vec::new()));
+        Ok(true)
+    })?;
+    check_len(set, seen)?;
+    Ok(all)
+}
+
+/// `count` distinct members (the whole set, in member order, when `count >= len`).
+fn distinct_members(
+    txn: &Txn,
+    set: &Set,
+    count: u64,
+    rng: &mut Rng,
+) -> Result<Vec<Element>, CommandError> {
+    if count >= set.len {
+        return all_members(txn, set);
+    }
+    if count.saturating_mul(3) <= set.len {
+        if let Some(picked) = random_distinct(txn, set.version, count, rng)? {
+            return Ok(picked);
+        }
+    }
+    let (picked, seen) = sample_distinct(txn, set.version, set.len, count, rng)?;
+    check_len(set, seen)?;
+    Ok(picked)
+}
+
+fn spop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
+    if args.len() > 3 {
+        return Err(CommandError::Syntax);
+    }
+    let count = match args.get(2) {
+        None => None,
+        Some(a) => match parse_i64(a) {
+            Some(n) if n >= 0 => Some(n.unsigned_abs()),
+            _ => return Err(CommandError::err("value is out of range, must be positive")),
+        },
+    };
+    let key = &args[1];
+    let Some(mut set) = write_set(ctx, key)? else {
+        match count {
+            None => ctx.reply().null(),
+            Some(_) => ctx.reply().set_len(0),
+        }
+        return Ok(());
+    };
+    let picked = match count {
+        Some(0) => Vec::new(),
+        Some(n) => distinct_members(ctx.txn, &set, n, &mut ctx.state.rng)?,
+        None => random_element(ctx.txn, set.version, &mut ctx.state.rng)?
+            .into_iter()
+            .collect(),
+    };
+    let mut removed = Vec::with_capacity(picked.len());
+    for (m, _) in picked {
+        if set.remove(ctx.txn, &m)? {
+            removed.push(Bytes::from(m));
+        }
+    }
+    if !removed.is_empty() {
+        // A counted SPOP that empties the set is replicated as DEL, as Redis 7.0 does: the same
+        // outcome in one short command instead of an SREM naming every member.
+        let emptied = count.is_some() && set.len == 0;
+        set.save(ctx.txn, ctx.db, key)?;
+        let effect = if emptied {
+            vec![Bytes::from_static(b"DEL"), key.clone()]
+        } else {
+            let mut effect = Vec::with_capacity(removed.len() + 2);
+            effect.push(Bytes::from_static(b"SREM"));
+            effect.push(key.clone());
+            effect.extend(removed.iter().cloned());
+            effect
+        };
+        ctx.propagate(effect);
+    }
+    let mut r = ctx.reply();
+    match count {
+        None => match removed.first() {
+            Some(m) => r.bulk(m),
+            None => r.null(),
+        },
+        Some(_) => {
+            r.set_len(removed.len());
+            for m in &removed {
+                r.bulk(m);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn srandmember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
+    if args.len() > 3 {
+        return Err(CommandError::Syntax);
+    }
+    let Some(arg) = args.get(2) else {
+        let picked = match read_set(ctx, &args[1])? {
+            Some(set) => random_element(ctx.txn, set.version, &mut ctx.state.rng)?,
+            None => None,
+        };
+        match picked {
+            Some((m, _)) => ctx.reply().bulk(&m),
+            None => ctx.reply().null(),
+        }
+        return Ok(());
+    };
+    let count = parse_i64(arg).ok_or(CommandError::NotInteger)?;
+    if count == i64::MIN {
+        return Err(CommandError::err(
+            "value is out of range, value must between -9223372036854775807 and \
+             9223372036854775807",
+        ));
+    }
+    let Some(set) = read_set(ctx, &args[1])? else {
+        ctx.reply().array_len(0);
+        return Ok(());
+    };
+    if count == 0 || set.len == 0 {
+        ctx.reply().array_len(0);
+        return Ok(());
+    }
+    let picked = if count > 0 {
+        distinct_members(ctx.txn, &set, count.unsigned_abs(), &mut ctx.state.rng)?
+    } else {
+        let samples = count.unsigned_abs();
+        if samples > RANDMEMBER_MAX_SAMPLES {
+            return Err(CommandError::err("value is out of range"));
+        }
+        let mut picked = Vec::with_capacity(usize::try_from(samples).unwrap_or(0));
+        if samples >= set.len {
+            // Read the members once and draw by index.
+            let all = all_members(ctx.txn, &set)?;
+            let n = all.len() as u64;
+            if n > 0 {
+                for _ in 0..samples {
+                    let i = below(&mut ctx.state.rng, n) as usize;
+                    if let Some(p) = all.get(i) {
+                        picked.push(p.clone());
+                    }
+                }
+            }
+        } else {
+            for _ in 0..samples {
+                if let Some(p) = random_element(ctx.txn, set.version, &mut ctx.state.rng)? {
+                    picked.push(p);
+                }
+            }
+        }
+        picked
+    };
+    let mut r = ctx.reply();
+    r.array_len(picked.len());
+    for (m, _) in &picked {
+        r.bulk(m);
+    }
+    Ok(())
+}
+
+fn sscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
+    let cursor = scan_cursor(&args[2])?;
+    let key = &args[1];
+    let Some(set) = read_set(ctx, key)? else {
+        let mut r = ctx.reply();
+        r.array_len(2);
+        r.bulk(b"0");
+        r.array_len(0);
+        return Ok(());
+    };
+    let (count, pattern) = scan_options(&args[3..])?;
+    // A set Redis would keep as an intset is returned whole with cursor 0.
+    let (next, page) = scan_page(ctx, key, set.version, !set.big, cursor, count)?;
+    let matching: Vec<&[u8]> = page
+        .iter()
+        .map(|(m, _)| m.as_slice())
+        .filter(|m| pattern.as_deref().is_none_or(|p| glob_match(p, m, false)))
+        .collect();
+    let mut r = ctx.reply();
+    r.array_len(2);
+    r.bulk(next.to_string().as_bytes());
+    r.array_len(matching.len());
+    for m in matching {
+        r.bulk(m);
+    }
     Ok(())
 }
 
@@ -1051,5 +1262,259 @@ mod tests {
         assert_eq!(t.reply(&["SADD", "s", "a"]), ":1\r\n");
         assert_eq!(t.reply(&["SMEMBERS", "s"]), "*1\r\n$1\r\na\r\n");
         assert_eq!(t.reply(&["TTL", "s"]), ":-1\r\n");
+    }
+
+    #[test]
+    fn spop_single_and_errors() {
+        let mut t = TestServer::new();
+        assert_eq!(t.reply(&["SPOP", "nokey"]), "$-1\r\n");
+        assert_eq!(t.reply(&["SPOP", "nokey", "0"]), "*0\r\n");
+        assert_eq!(t.reply(&["SPOP", "nokey", "3"]), "*0\r\n");
+        let positive = "-ERR value is out of range, must be positive\r\n";
+        for bad in ["-1", "abc", "1.5", "9223372036854775808"] {
+            assert_eq!(t.reply(&["SPOP", "nokey", bad]), positive);
+        }
+        assert_eq!(
+            t.reply(&["SPOP", "nokey", "1", "2"]),
+            "-ERR syntax error\r\n"
+        );
+        assert_eq!(t.reply(&["SET", "str", "x"]), "+OK\r\n");
+        assert_eq!(t.reply(&["SPOP", "str"]), WRONGTYPE);
+        assert_eq!(t.reply(&["SPOP", "str", "0"]), WRONGTYPE);
+        assert_eq!(t.reply(&["SPOP", "str", "-1"]), positive);
+        assert_eq!(t.reply(&["SADD", "s", "a", "b"]), ":2\r\n");
+        let ran = t.run(&["SPOP", "s", "0"]);
+        assert_eq!(ran.reply, "*0\r\n");
+        assert!(ran.effects.is_empty());
+        let ran = t.run(&["SPOP", "s"]);
+        let popped = bulks(&ran.reply);
+        assert_eq!(popped.len(), 1);
+        assert!(popped[0] == "a" || popped[0] == "b");
+        assert_eq!(ran.effects, vec![format!("0: SREM s {}", popped[0])]);
+        assert_eq!(t.reply(&["SCARD", "s"]), ":1\r\n");
+        let ran = t.run(&["SPOP", "s"]);
+        assert_eq!(ran.effects.len(), 1);
+        assert_eq!(t.reply(&["EXISTS", "s"]), ":0\r\n");
+        assert_eq!(t.reply(&["SPOP", "s"]), "$-1\r\n");
+    }
+
+    #[test]
+    fn spop_with_count() {
+        let mut t = TestServer::new();
+        let mut args = vec!["SADD".to_string(), "s".to_string()];
+        args.extend((0..100).map(|i| format!("m{i:03}")));
+        assert_eq!(run(&mut t, &args), ":100\r\n");
+        let ran = t.run(&["SPOP", "s", "10"]);
+        let popped = members(&ran.reply);
+        assert!(ran.reply.starts_with("*10\r\n"));
+        let distinct: BTreeSet<&String> = popped.iter().collect();
+        assert_eq!(distinct.len(), 10);
+        assert_eq!(ran.effects.len(), 1);
+        let mut effect: Vec<&str> = ran.effects[0].split(' ').collect();
+        assert_eq!(&effect[..3], &["0:", "SREM", "s"]);
+        effect.drain(..3);
+        effect.sort_unstable();
+        assert_eq!(
+            effect,
+            popped.iter().map(String::as_str).collect::<Vec<_>>()
+        );
+        for m in &popped {
+            assert_eq!(t.reply(&["SISMEMBER", "s", m]), ":0\r\n");
+        }
+        assert_eq!(t.reply(&["SCARD", "s"]), ":90\r\n");
+        // Asking for more than there is pops everything and deletes the key.
+        let ran = t.run(&["SPOP", "s", "1000"]);
+        let rest = members(&ran.reply);
+        assert_eq!(rest.len(), 90);
+        assert!(rest.iter().all(|m| !popped.contains(m)));
+        assert_eq!(
+            ran.effects,
+            vec!["0: DEL s"],
+            "emptying the set replicates as DEL"
+        );
+        assert_eq!(t.reply(&["EXISTS", "s"]), ":0\r\n");
+        assert_eq!(t.reply(&["SPOP", "s", "1"]), "*0\r\n");
+    }
+
+    #[test]
+    fn srandmember_replies_and_errors() {
+        let mut t = TestServer::new();
+        assert_eq!(t.reply(&["SRANDMEMBER", "nokey"]), "$-1\r\n");
+        assert_eq!(t.reply(&["SRANDMEMBER", "nokey", "0"]), "*0\r\n");
+        assert_eq!(t.reply(&["SRANDMEMBER", "nokey", "-3"]), "*0\r\n");
+        assert_eq!(
+            t.reply(&["SRANDMEMBER", "nokey", "abc"]),
+            "-ERR value is not an integer or out of range\r\n"
+        );
+        assert_eq!(
+            t.reply(&["SRANDMEMBER", "nokey", "-9223372036854775808"]),
+            "-ERR value is out of range, value must between -9223372036854775807 and \
+             9223372036854775807\r\n"
+        );
+        assert_eq!(
+            t.reply(&["SRANDMEMBER", "nokey", "1", "2"]),
+            "-ERR syntax error\r\n"
+        );
+        assert_eq!(t.reply(&["SET", "str", "x"]), "+OK\r\n");
+        assert_eq!(t.reply(&["SRANDMEMBER", "str"]), WRONGTYPE);
+        assert_eq!(t.reply(&["SRANDMEMBER", "str", "0"]), WRONGTYPE);
+        assert_eq!(t.reply(&["SADD", "one", "a"]), ":1\r\n");
+        assert_eq!(t.reply(&["SRANDMEMBER", "one"]), bulk("a"));
+        assert_eq!(t.reply(&["SRANDMEMBER", "one", "0"]), "*0\r\n");
+        assert_eq!(t.reply(&["SRANDMEMBER", "one", "5"]), "*1\r\n$1\r\na\r\n");
+        assert_eq!(
+            t.reply(&["SRANDMEMBER", "one", "-3"]),
+            "*3\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n"
+        );
+        assert_eq!(
+            t.reply(&["SRANDMEMBER", "one", "-10000001"]),
+            "-ERR value is out of range\r\n"
+        );
+        // Read-only: nothing propagated, nothing removed.
+        assert!(t.run(&["SRANDMEMBER", "one", "-2"]).effects.is_empty());
+        assert_eq!(t.reply(&["SCARD", "one"]), ":1\r\n");
+    }
+
+    #[test]
+    fn srandmember_counts_on_a_larger_set() {
+        let mut t = TestServer::new();
+        let mut args = vec!["SADD".to_string(), "s".to_string()];
+        args.extend((0..2000).map(|i| format!("m{i:04}")));
+        assert_eq!(run(&mut t, &args), ":2000\r\n");
+        let all: BTreeSet<String> = args[2..].iter().cloned().collect();
+        for count in ["5", "100", "1500"] {
+            let got = members(&t.reply(&["SRANDMEMBER", "s", count]));
+            let distinct: BTreeSet<String> = got.iter().cloned().collect();
+            assert_eq!(got.len().to_string(), count);
+            assert_eq!(distinct.len(), got.len());
+            assert!(distinct.is_subset(&all));
+        }
+        assert_eq!(members(&t.reply(&["SRANDMEMBER", "s", "5000"])).len(), 2000);
+        for count in ["-5", "-3000"] {
+            let got = members(&t.reply(&["SRANDMEMBER", "s", count]));
+            assert_eq!(format!("-{}", got.len()), count);
+            assert!(got.iter().all(|m| all.contains(m)));
+        }
+        let mut hits = BTreeSet::new();
+        for _ in 0..200 {
+            hits.extend(bulks(&t.reply(&["SRANDMEMBER", "s"])));
+        }
+        assert!(
+            hits.len() > 50,
+            "only {} distinct members drawn",
+            hits.len()
+        );
+    }
+
+    #[test]
+    fn sscan_small_set_and_errors() {
+        let mut t = TestServer::new();
+        assert_eq!(t.reply(&["SSCAN", "nokey", "0"]), "*2\r\n$1\r\n0\r\n*0\r\n");
+        assert_eq!(
+            t.reply(&["SSCAN", "nokey", "abc"]),
+            "-ERR invalid cursor\r\n"
+        );
+        assert_eq!(t.reply(&["SET", "str", "x"]), "+OK\r\n");
+        assert_eq!(t.reply(&["SSCAN", "str", "0"]), WRONGTYPE);
+        assert_eq!(t.reply(&["SSCAN", "str", "abc"]), "-ERR invalid cursor\r\n");
+        assert_eq!(t.reply(&["SADD", "s", "1", "2", "3", "10"]), ":4\r\n");
+        for (args, want) in [
+            (
+                &["SSCAN", "s", "0", "COUNT", "0"][..],
+                "-ERR syntax error\r\n",
+            ),
+            (
+                &["SSCAN", "s", "0", "COUNT", "x"][..],
+                "-ERR value is not an integer or out of range\r\n",
+            ),
+            (&["SSCAN", "s", "0", "MATCH"][..], "-ERR syntax error\r\n"),
+            (
+                &["SSCAN", "s", "0", "foo", "bar"][..],
+                "-ERR syntax error\r\n",
+            ),
+        ] {
+            assert_eq!(t.reply(args), want, "{args:?}");
+        }
+        // An intset-sized set comes back whole with cursor 0, whatever the cursor and COUNT.
+        for cursor in ["0", "99"] {
+            let got = bulks(&t.reply(&["SSCAN", "s", cursor, "COUNT", "1"]));
+            assert_eq!(got, vec!["0", "1", "10", "2", "3"]);
+        }
+        let got = bulks(&t.reply(&["SSCAN", "s", "0", "MATCH", "1*"]));
+        assert_eq!(got, vec!["0", "1", "10"]);
+        assert!(t.run(&["SSCAN", "s", "0"]).effects.is_empty());
+    }
+
+    #[test]
+    fn sscan_large_set_with_writes_between_calls() {
+        let mut t = TestServer::new();
+        let all: Vec<String> = (0..3000).map(|i| format!("m{i:04}")).collect();
+        for chunk in all.chunks(500) {
+            let mut args = vec!["SADD".to_string(), "s".to_string()];
+            args.extend(chunk.iter().cloned());
+            assert_eq!(run(&mut t, &args), ":500\r\n");
+        }
+        let mut seen: Vec<String> = Vec::new();
+        let mut cursor = "0".to_string();
+        let mut calls = 0;
+        loop {
+            let got = bulks(&t.reply(&["SSCAN", "s", &cursor, "COUNT", "97"]));
+            let Some((next, page)) = got.split_first() else {
+                panic!("empty SSCAN reply");
+            };
+            assert!(page.len() <= 97);
+            seen.extend(page.iter().cloned());
+            // Writes between calls: to the scanned set itself (a member already returned is
+            // removed and re-added) and to another key.
+            assert_eq!(t.reply(&["SREM", "s", "m0000"]), ":1\r\n");
+            assert_eq!(t.reply(&["SADD", "s", "m0000"]), ":1\r\n");
+            assert_eq!(t.reply(&["SADD", "other", &format!("x{calls}")]), ":1\r\n");
+            calls += 1;
+            cursor = next.clone();
+            if cursor == "0" {
+                break;
+            }
+            assert!(calls < 100, "scan does not end");
+        }
+        let distinct: BTreeSet<&String> = seen.iter().collect();
+        assert_eq!(seen.len(), 3000, "a member was returned twice");
+        assert_eq!(distinct.len(), 3000);
+        assert_eq!(distinct.into_iter().cloned().collect::<Vec<_>>(), all);
+        assert_eq!(
+            t.reply(&["SSCAN", "s", "12345678"]),
+            "-ERR invalid cursor\r\n"
+        );
+        // A cursor of another key is refused.
+        let got = bulks(&t.reply(&["SSCAN", "s", "0", "COUNT", "5"]));
+        let cursor = got[0].clone();
+        assert_eq!(t.reply(&["SADD", "s2", "a"]), ":1\r\n");
+        let many: Vec<String> = (0..600).map(|i| format!("n{i}")).collect();
+        let mut args = vec!["SADD".to_string(), "s2".to_string()];
+        args.extend(many);
+        assert_eq!(run(&mut t, &args), ":600\r\n");
+        assert_eq!(
+            t.reply(&["SSCAN", "s2", &cursor]),
+            "-ERR invalid cursor\r\n"
+        );
+    }
+
+    #[test]
+    fn random_commands_resp3_reply_types() {
+        let mut t = TestServer::new();
+        assert!(t.reply(&["HELLO", "3"]).starts_with('%'));
+        assert_eq!(t.reply(&["SPOP", "nokey"]), "_\r\n");
+        assert_eq!(t.reply(&["SPOP", "nokey", "0"]), "~0\r\n");
+        assert_eq!(t.reply(&["SRANDMEMBER", "nokey"]), "_\r\n");
+        assert_eq!(t.reply(&["SRANDMEMBER", "nokey", "2"]), "*0\r\n");
+        assert_eq!(t.reply(&["SADD", "s", "a"]), ":1\r\n");
+        assert_eq!(t.reply(&["SPOP", "s", "0"]), "~0\r\n");
+        assert_eq!(t.reply(&["SRANDMEMBER", "s", "0"]), "*0\r\n");
+        assert_eq!(t.reply(&["SRANDMEMBER", "s", "3"]), "*1\r\n$1\r\na\r\n");
+        assert_eq!(
+            t.reply(&["SSCAN", "s", "0"]),
+            "*2\r\n$1\r\n0\r\n*1\r\n$1\r\na\r\n"
+        );
+        assert_eq!(t.reply(&["SPOP", "s", "3"]), "~1\r\n$1\r\na\r\n");
+        assert_eq!(t.reply(&["EXISTS", "s"]), ":0\r\n");
     }
 }

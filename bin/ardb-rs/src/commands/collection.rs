@@ -1,0 +1,302 @@
+//! Machinery shared by the collection families (hashes, sets): paged element walks, random element
+//! descent, distinct sampling, and the SCAN-style cursor positions of HSCAN/SSCAN.
+//!
+//! Elements are the sub-keys of a versioned collection (`Txn::elements`); a walk or a seek only
+//! sees the collection's own version.
+
+use std::collections::HashSet;
+
+use bytes::Bytes;
+use storage_sled::Txn;
+
+use crate::command::ctx::Ctx;
+use crate::command::error::CommandError;
+use crate::commands::scan::parse_cursor;
+use crate::util::numbers::parse_i64;
+use crate::util::random::Rng;
+use crate::util::scan_cursors::ScanPosition;
+
+/// An element (field or member) and its value (empty for set members).
+pub(crate) type Element = (Vec<u8>, Vec<u8>);
+
+/// Elements read per storage call by the walks over a whole collection.
+pub(crate) const PAGE: usize = 1024;
+/// How many elements a SCAN-style command examines by default in a large collection.
+const SCAN_DEFAULT_COUNT: usize = 10;
+/// The most elements one SCAN-style call examines, whatever COUNT asks (as SCAN).
+const SCAN_MAX_COUNT: usize = 100_000;
+/// How deep [`random_element`] descends before settling for the element it has reached.
+const RANDOM_DEPTH: usize = 64;
+
+/// The smallest sub-key strictly after `element`.
+pub(crate) fn successor(element: &[u8]) -> Vec<u8> {
+    let mut next = Vec::with_capacity(element.len() + 1);
+    next.extend_from_slice(element);
+    next.push(0);
+    next
+}
+
+/// Visits the elements of a collection in element order, a page at a time, until `visit` returns
+/// `Ok(false)`; returns how many elements it visited. The visitor gets the transaction (to probe
+/// other collections), the element and its value.
+pub(crate) fn for_each_element(
+    txn: &Txn,
+    version: u64,
+    mut visit: impl FnMut(&Txn, &[u8], &[u8]) -> Result<bool, CommandError>,
+) -> Result<u64, CommandError> {
+    let mut from: Option<Vec<u8>> = None;
+    let mut seen = 0u64;
+    loop {
+        let page = txn.elements(version, from.as_deref(), None, false, PAGE)?;
+        for (element, value) in &page {
+            seen += 1;
+            if !visit(txn, element, value)? {
+                return Ok(seen);
+            }
+        }
+        match page.last() {
+            Some((last, _)) if page.len() == PAGE => from = Some(successor(last)),
+            _ => return Ok(seen),
+        }
+    }
+}
+
+/// The first element at or after `probe`.
+fn at_or_after(txn: &Txn, version: u64, probe: &[u8]) -> Result<Option<Element>, CommandError> {
+    Ok(txn
+        .elements(version, Some(probe), None, false, 1)?
+        .into_iter()
+        .next()
+        .map(|(f, v)| (f, v.to_vec())))
+}
+
+/// A random element of a collection (`None` if it is empty).
+///
+/// The store can only seek, so the element is found by a descent through the byte-trie of elements
+/// (as RANDOMKEY does over keys): at each level a byte is drawn uniformly between the smallest and
+/// the largest next byte of the elements sharing the prefix chosen so far, until the prefix names a
+/// single element. O(element length × 10) seeks, and fair enough when all share a long prefix.
+pub(crate) fn random_element(
+    txn: &Txn,
+    version: u64,
+    rng: &mut Rng,
+) -> Result<Option<Element>, CommandError> {
+    let Some(mut candidate) = at_or_after(txn, version, &[])? else {
+        return Ok(None);
+    };
+    let mut prefix: Vec<u8> = Vec::new();
+    for _ in 0..RANDOM_DEPTH {
+        // `candidate` is the first element of the subtree under `prefix`.
+        let next = at_or_after(txn, version, &successor(&candidate.0))?;
+        let alone = !next.as_ref().is_some_and(|(f, _)| f.starts_with(&prefix));
+        if alone {
+            return Ok(Some(candidate));
+        }
+        // The prefix itself may be an element: it gets one share next to each child byte.
+        let (own, lo) = if candidate.0.len() == prefix.len() {
+            match next
+                .as_ref()
+                .and_then(|(f, _)| f.get(prefix.len()).copied())
+            {
+                Some(b) => (true, b),
+                None => return Ok(Some(candidate)),
+            }
+        } else {
+            match candidate.0.get(prefix.len()) {
+                Some(&b) => (false, b),
+                None => return Ok(Some(candidate)),
+            }
+        };
+        let hi = last_child_byte(txn, version, &prefix, lo)?;
+        let span = u64::from(hi - lo) + 1 + u64::from(own);
+        let draw = rng.next_u64() % span;
+        if own && draw == span - 1 {
+            return Ok(Some(candidate));
+        }
+        let mut probe = prefix.clone();
+        probe.push(lo + draw as u8);
+        match at_or_after(txn, version, &probe)? {
+            Some(found) if found.0.starts_with(&prefix) && found.0.len() > prefix.len() => {
+                prefix.push(found.0[prefix.len()]);
+                candidate = found;
+            }
+            _ => return Ok(Some(candidate)),
+        }
+    }
+    Ok(Some(candidate))
+}
+
+/// The largest byte `b >= lo` such that some element starts with `prefix + b` (binary search on
+/// seeks).
+fn last_child_byte(txn: &Txn, version: u64, prefix: &[u8], lo: u8) -> Result<u8, CommandError> {
+    let (mut good, mut bad) = (u16::from(lo), 256u16);
+    let mut probe = prefix.to_vec();
+    while bad - good > 1 {
+        let mid = (good + bad) / 2;
+        probe.truncate(prefix.len());
+        probe.push(mid as u8);
+        let hit = at_or_after(txn, version, &probe)?.is_some_and(|(f, _)| {
+            f.len() > prefix.len() && f.starts_with(prefix) && u16::from(f[prefix.len()]) >= mid
+        });
+        if hit {
+            good = mid;
+        } else {
+            bad = mid;
+        }
+    }
+    Ok(good as u8)
+}
+
+/// A uniform draw in `0..n` (`n > 0`).
+pub(crate) fn below(rng: &mut Rng, n: u64) -> u64 {
+    rng.next_u64() % n
+}
+
+/// Picks `count` distinct elements of a collection of `len > count` elements by selection sampling
+/// (Knuth's algorithm S) over the element order, then shuffles them. Also returns how many elements
+/// the walk saw, for the caller's header check.
+pub(crate) fn sample_distinct(
+    txn: &Txn,
+    version: u64,
+    len: u64,
+    count: u64,
+    rng: &mut Rng,
+) -> Result<(Vec<Element>, u64), CommandError> {
+    let mut picked: Vec<Element> = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+    let mut remaining = len;
+    let mut needed = count;
+    let seen = for_each_element(txn, version, |_, f, v| {
+        if needed > 0 && remaining > 0 && below(rng, remaining) < needed {
+            picked.push((f.to_vec(), v.to_vec()));
+            needed -= 1;
+        }
+        remaining = remaining.saturating_sub(1);
+        Ok(true)
+    })?;
+    for i in (1..picked.len()).rev() {
+        let j = below(rng, i as u64 + 1) as usize;
+        picked.swap(i, j);
+    }
+    Ok((picked, seen))
+}
+
+/// `count` distinct elements drawn by random descents (duplicates drawn again), for a few elements
+/// of a large collection; `None` if the descents keep landing on the same elements (then the caller
+/// falls back to [`sample_distinct`]).
+pub(crate) fn random_distinct(
+    txn: &Txn,
+    version: u64,
+    count: u64,
+    rng: &mut Rng,
+) -> Result<Option<Vec<Element>>, CommandError> {
+    let mut seen: HashSet<Vec<u8>> = HashSet::new();
+    let mut picked = Vec::new();
+    let mut attempts = count.saturating_mul(8).saturating_add(64);
+    while (picked.len() as u64) < count && attempts > 0 {
+        attempts -= 1;
+        if let Some(p) = random_element(txn, version, rng)? {
+            if seen.insert(p.0.clone()) {
+                picked.push(p);
+            }
+        }
+    }
+    Ok(((picked.len() as u64) >= count).then_some(picked))
+}
+
+/// The cursor-table position of a large-collection scan: `[key length u32 BE][key][element]`.
+pub(crate) fn encode_position(key: &[u8], element: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(4 + key.len() + element.len());
+    out.extend_from_slice(&(key.len() as u32).to_be_bytes());
+    out.extend_from_slice(key);
+    out.extend_from_slice(element);
+    Bytes::from(out)
+}
+
+/// The element a position resumes after, if it belongs to `key`.
+pub(crate) fn decode_position<'a>(position: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    let len_bytes: [u8; 4] = position.get(..4)?.try_into().ok()?;
+    let len = u32::from_be_bytes(len_bytes) as usize;
+    let rest = &position[4..];
+    (rest.get(..len)? == key).then(|| &rest[len..])
+}
+
+/// Parses a SCAN-style cursor argument (`ERR invalid cursor` if it is not one).
+pub(crate) fn scan_cursor(arg: &[u8]) -> Result<u64, CommandError> {
+    parse_cursor(arg).ok_or_else(|| CommandError::err("invalid cursor"))
+}
+
+/// Parses the `[MATCH pattern] [COUNT count]` options of HSCAN/SSCAN: the count (default 10,
+/// capped) and the pattern (`None` for `*`).
+pub(crate) fn scan_options(opts: &[Bytes]) -> Result<(usize, Option<Bytes>), CommandError> {
+    let mut count = SCAN_DEFAULT_COUNT;
+    let mut pattern: Option<Bytes> = None;
+    let mut i = 0;
+    while i < opts.len() {
+        let has_value = i + 1 < opts.len();
+        if opts[i].eq_ignore_ascii_case(b"COUNT") && has_value {
+            let n = parse_i64(&opts[i + 1]).ok_or(CommandError::NotInteger)?;
+            if n < 1 {
+                return Err(CommandError::Syntax);
+            }
+            count = usize::try_from(n).unwrap_or(usize::MAX).min(SCAN_MAX_COUNT);
+        } else if opts[i].eq_ignore_ascii_case(b"MATCH") && has_value {
+            let p = &opts[i + 1];
+            pattern = (&p[..] != b"*").then(|| p.clone());
+        } else {
+            return Err(CommandError::Syntax);
+        }
+        i += 2;
+    }
+    Ok((count, pattern))
+}
+
+/// One page of a SCAN-style walk over the collection `version` at `key`: the next cursor (0 when
+/// done) and the elements. A `compact` collection is returned whole with cursor 0, whatever the
+/// cursor and COUNT, as Redis does for its listpack/intset encodings; otherwise the scan resumes
+/// strictly after the element the cursor's position names, and a cursor of another key or
+/// database, or an unknown one, is `ERR invalid cursor`.
+pub(crate) fn scan_page(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    version: u64,
+    compact: bool,
+    cursor: u64,
+    count: usize,
+) -> Result<(u64, Vec<storage_sled::Element>), CommandError> {
+    if compact {
+        let page = ctx.txn.elements(version, None, None, false, PAGE)?;
+        return Ok((0, page));
+    }
+    let after: Option<Vec<u8>> = if cursor == 0 {
+        None
+    } else {
+        match ctx.state.scan_cursors.get(cursor) {
+            Some(pos) if pos.db == ctx.db => match decode_position(&pos.after, key) {
+                Some(element) => Some(successor(element)),
+                None => return Err(CommandError::err("invalid cursor")),
+            },
+            _ => return Err(CommandError::err("invalid cursor")),
+        }
+    };
+    // One extra element tells whether anything follows, so a scan does not end on an empty page.
+    let mut page = ctx.txn.elements(
+        version,
+        after.as_deref(),
+        None,
+        false,
+        count.saturating_add(1),
+    )?;
+    let next = if page.len() > count {
+        page.truncate(count);
+        match page.last() {
+            Some((last, _)) => ctx.state.scan_cursors.save(ScanPosition {
+                db: ctx.db,
+                after: encode_position(key, last),
+            }),
+            None => 0,
+        }
+    } else {
+        0
+    };
+    Ok((next, page))
+}
