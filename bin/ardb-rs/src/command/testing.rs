@@ -123,3 +123,27 @@ impl Drop for TestServer {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// The WRONGTYPE error line, as replies carry it.
+pub const WRONGTYPE: &str =
+    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+
+/// A RESP2 bulk string.
+pub fn bulk(s: &str) -> String {
+    format!("${}\r\n{s}\r\n", s.len())
+}
+
+/// The bulk strings of a reply made only of aggregates and bulk strings, in order.
+pub fn bulks(reply: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut lines = reply.split("\r\n");
+    while let Some(line) = lines.next() {
+        if line.starts_with('$') && line != "$-1" {
+            match lines.next() {
+                Some(v) => out.push(v.to_string()),
+                None => panic!("truncated reply {reply}"),
+            }
+        }
+    }
+    out
+}

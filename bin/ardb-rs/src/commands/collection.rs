@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use bytes::Bytes;
-use storage_sled::Txn;
+use storage_sled::{Body, KeyKind, Meta, StringEncoding, Txn};
 
 use crate::command::ctx::Ctx;
 use crate::command::error::CommandError;
@@ -299,4 +299,90 @@ pub(crate) fn scan_page(
         0
     };
     Ok((next, page))
+}
+
+/// The header of a collection key being read or changed: its metadata, its element count, and
+/// whether Redis would have converted it out of its compact encoding (listpack, intset). Hashes and
+/// sets add their own element operations in their modules.
+pub(crate) struct Collection {
+    pub(crate) meta: Meta,
+    pub(crate) version: u64,
+    pub(crate) len: u64,
+    /// Redis would no longer use the compact encoding (it never converts back).
+    pub(crate) big: bool,
+    /// The most elements the compact encoding holds for this type.
+    max_compact: u64,
+}
+
+impl Collection {
+    /// Opens the header of an existing key of `kind`; WRONGTYPE for any other type.
+    pub(crate) fn open(
+        meta: Meta,
+        kind: KeyKind,
+        max_compact: u64,
+    ) -> Result<Collection, CommandError> {
+        if meta.kind != kind {
+            return Err(CommandError::WrongType);
+        }
+        match &meta.body {
+            Body::Collection { version, len, aux } => Ok(Collection {
+                version: *version,
+                len: *len,
+                big: aux.as_ref() != [0] || *len > max_compact,
+                meta,
+                max_compact,
+            }),
+            Body::String(_) => Err(CommandError::WrongType),
+        }
+    }
+
+    /// A new, empty, persistent collection of `kind` with a fresh version.
+    pub(crate) fn create(txn: &mut Txn, kind: KeyKind, max_compact: u64) -> Collection {
+        let version = txn.alloc_version();
+        Collection {
+            meta: Meta {
+                kind,
+                expire_at_ms: None,
+                body: Body::Collection {
+                    version,
+                    len: 0,
+                    aux: Bytes::from_static(&[0]),
+                },
+                string_encoding: StringEncoding::Auto,
+            },
+            version,
+            len: 0,
+            big: false,
+            max_compact,
+        }
+    }
+
+    /// Whether Redis would still hold it compactly (and so return it whole from HSCAN/SSCAN).
+    pub(crate) fn compact(&self) -> bool {
+        !self.big && self.len <= self.max_compact
+    }
+
+    /// Stores the header, or deletes the key once the collection is empty (its remaining element
+    /// records, if any, go to the sweeper).
+    pub(crate) fn save(mut self, txn: &mut Txn, db: usize, key: &[u8]) -> Result<(), CommandError> {
+        if self.len == 0 {
+            txn.delete(db, key)?;
+            return Ok(());
+        }
+        if self.len > self.max_compact {
+            self.big = true;
+        }
+        self.meta.body = Body::Collection {
+            version: self.version,
+            len: self.len,
+            aux: Bytes::from_static(if self.big { &[1] } else { &[0] }),
+        };
+        txn.put(db, key, self.meta)?;
+        Ok(())
+    }
+}
+
+/// Whether stored metadata still describes a compact encoding, for OBJECT ENCODING.
+pub(crate) fn is_compact(meta: &Meta, max_compact: u64) -> bool {
+    matches!(&meta.body, Body::Collection { len, aux, .. } if aux.as_ref() == [0] && *len <= max_compact)
 }

@@ -20,14 +20,14 @@
 //! HINCRBYFLOAT shares INCRBYFLOAT's x87 long-double model (`counters::ext`).
 
 use bytes::Bytes;
-use storage_sled::{Body, KeyKind, Meta, StringEncoding, Txn};
+use storage_sled::{KeyKind, Meta, Txn};
 
 use crate::command::ctx::Ctx;
 use crate::command::error::{CommandError, CommandResult};
 use crate::command::spec::{CommandSpec, Flags, KeySpec};
 use crate::commands::collection::{
-    below, for_each_element, random_distinct, random_element, sample_distinct, scan_cursor,
-    scan_options, scan_page, Element,
+    below, for_each_element, is_compact, random_distinct, random_element, sample_distinct,
+    scan_cursor, scan_options, scan_page, Collection, Element,
 };
 use crate::commands::counters::ext;
 use crate::util::glob::glob_match;
@@ -220,66 +220,15 @@ const RANDFIELD_MAX_SAMPLES: u64 = 10_000_000;
 
 /// The OBJECT ENCODING of a hash: `listpack` while Redis would keep it compact, else `hashtable`.
 pub(crate) fn encoding_name(meta: &Meta) -> &'static str {
-    match &meta.body {
-        Body::Collection { len, aux, .. }
-            if aux.as_ref() == [0] && *len <= LISTPACK_MAX_ENTRIES =>
-        {
-            "listpack"
-        }
-        _ => "hashtable",
+    if is_compact(meta, LISTPACK_MAX_ENTRIES) {
+        "listpack"
+    } else {
+        "hashtable"
     }
 }
 
-/// An open hash: its metadata and decoded header.
-struct Hash {
-    meta: Meta,
-    version: u64,
-    len: u64,
-    /// Whether Redis would have converted it to a hashtable.
-    big: bool,
-}
-
-impl Hash {
-    fn from_meta(meta: Meta) -> Result<Hash, CommandError> {
-        if meta.kind != KeyKind::Hash {
-            return Err(CommandError::WrongType);
-        }
-        match &meta.body {
-            Body::Collection { version, len, aux } => Ok(Hash {
-                version: *version,
-                len: *len,
-                big: aux.as_ref() != [0] || *len > LISTPACK_MAX_ENTRIES,
-                meta,
-            }),
-            Body::String(_) => Err(CommandError::WrongType),
-        }
-    }
-
-    /// A new, empty, persistent hash with a fresh version.
-    fn create(txn: &mut Txn) -> Hash {
-        let version = txn.alloc_version();
-        Hash {
-            meta: Meta {
-                kind: KeyKind::Hash,
-                expire_at_ms: None,
-                body: Body::Collection {
-                    version,
-                    len: 0,
-                    aux: Bytes::from_static(&[0]),
-                },
-                string_encoding: StringEncoding::Auto,
-            },
-            version,
-            len: 0,
-            big: false,
-        }
-    }
-
-    /// Whether Redis would keep the hash as a listpack (and so return it whole from HSCAN).
-    fn compact(&self) -> bool {
-        !self.big && self.len <= LISTPACK_MAX_ENTRIES
-    }
-
+/// The hash-specific operations on an open hash.
+impl Collection {
     /// Notes a field or value Redis would judge for conversion.
     fn note_size(&mut self, arg: &[u8]) {
         if arg.len() > LISTPACK_MAX_VALUE {
@@ -296,41 +245,35 @@ impl Hash {
         }
         Ok(!existed)
     }
+}
 
-    /// Stores the header, or deletes the key if the hash is now empty.
-    fn save(mut self, ctx: &mut Ctx<'_>, key: &[u8]) -> Result<(), CommandError> {
-        if self.len == 0 {
-            ctx.txn.delete(ctx.db, key)?;
-            return Ok(());
-        }
-        if self.len > LISTPACK_MAX_ENTRIES {
-            self.big = true;
-        }
-        self.meta.body = Body::Collection {
-            version: self.version,
-            len: self.len,
-            aux: Bytes::from_static(if self.big { &[1] } else { &[0] }),
-        };
-        ctx.txn.put(ctx.db, key, self.meta)?;
-        Ok(())
-    }
+/// An open hash.
+type Hash = Collection;
+
+/// Opens a hash header; WRONGTYPE for other types.
+fn open_hash(meta: Meta) -> Result<Hash, CommandError> {
+    Collection::open(meta, KeyKind::Hash, LISTPACK_MAX_ENTRIES)
 }
 
 /// The hash at `key` for reading (hit/miss counted): `None` if missing, WRONGTYPE for other types.
 fn read_hash(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<Hash>, CommandError> {
-    ctx.lookup_read(key)?.map(Hash::from_meta).transpose()
+    ctx.lookup_read(key)?.map(open_hash).transpose()
 }
 
 /// The hash at `key` for writing: `None` if missing, WRONGTYPE for other types.
 fn write_hash(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<Hash>, CommandError> {
-    ctx.lookup_write(key)?.map(Hash::from_meta).transpose()
+    ctx.lookup_write(key)?.map(open_hash).transpose()
 }
 
 /// The hash at `key` for writing, created empty if missing.
 fn write_or_create(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Hash, CommandError> {
     match write_hash(ctx, key)? {
         Some(h) => Ok(h),
-        None => Ok(Hash::create(ctx.txn)),
+        None => Ok(Collection::create(
+            ctx.txn,
+            KeyKind::Hash,
+            LISTPACK_MAX_ENTRIES,
+        )),
     }
 }
 
@@ -372,7 +315,7 @@ fn set_pairs(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Result<i64, CommandError> {
             added += 1;
         }
     }
-    h.save(ctx, key)?;
+    h.save(ctx.txn, ctx.db, key)?;
     // Redis counts every pair as a change, even one that rewrote the same value.
     ctx.propagate(args.to_vec());
     Ok(added)
@@ -400,7 +343,7 @@ fn hsetnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     h.note_size(&args[2]);
     h.note_size(&args[3]);
     h.set(ctx.txn, &args[2], &args[3])?;
-    h.save(ctx, key)?;
+    h.save(ctx.txn, ctx.db, key)?;
     ctx.propagate(args.to_vec());
     ctx.reply().integer(1);
     Ok(())
@@ -455,7 +398,7 @@ fn hdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     }
     let count = removed.len() as i64;
     if !removed.is_empty() {
-        h.save(ctx, key)?;
+        h.save(ctx.txn, ctx.db, key)?;
         let mut effect = Vec::with_capacity(removed.len() + 2);
         effect.push(Bytes::from_static(b"HDEL"));
         effect.push(key.clone());
@@ -557,7 +500,7 @@ fn hincrby(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let value = new.to_string();
     h.note_size(&args[2]);
     h.set(ctx.txn, &args[2], value.as_bytes())?;
-    h.save(ctx, key)?;
+    h.save(ctx.txn, ctx.db, key)?;
     ctx.propagate(args.to_vec());
     ctx.reply().integer(new);
     Ok(())
@@ -584,7 +527,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     h.note_size(&args[3]);
     h.note_size(&value);
     h.set(ctx.txn, &args[2], &value)?;
-    h.save(ctx, key)?;
+    h.save(ctx.txn, ctx.db, key)?;
     ctx.propagate(vec![
         Bytes::from_static(b"HSET"),
         key.clone(),
@@ -791,29 +734,7 @@ fn scan_reply(
 mod tests {
     use std::collections::BTreeSet;
 
-    use crate::command::testing::TestServer;
-
-    const WRONGTYPE: &str =
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
-    fn bulk(s: &str) -> String {
-        format!("${}\r\n{s}\r\n", s.len())
-    }
-
-    /// Splits a RESP2 reply made only of arrays and bulk strings into its bulk strings, in order.
-    fn bulks(reply: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut lines = reply.split("\r\n");
-        while let Some(line) = lines.next() {
-            if line.starts_with('$') && line != "$-1" {
-                match lines.next() {
-                    Some(v) => out.push(v.to_string()),
-                    None => panic!("truncated reply {reply}"),
-                }
-            }
-        }
-        out
-    }
+    use crate::command::testing::{bulk, bulks, TestServer, WRONGTYPE};
 
     /// The cursor of a RESP2 HSCAN reply.
     fn cursor_of(reply: &str) -> String {

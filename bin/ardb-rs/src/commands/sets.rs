@@ -16,14 +16,14 @@
 use std::collections::BTreeSet;
 
 use bytes::Bytes;
-use storage_sled::{Body, KeyKind, Meta, StringEncoding, Txn};
+use storage_sled::{KeyKind, Meta, Txn};
 
 use crate::command::ctx::Ctx;
 use crate::command::error::{CommandError, CommandResult};
 use crate::command::spec::{CommandSpec, Flags, KeySpec};
 use crate::commands::collection::{
-    below, for_each_element, random_distinct, random_element, sample_distinct, scan_cursor,
-    scan_options, scan_page, Element,
+    below, for_each_element, is_compact, random_distinct, random_element, sample_distinct,
+    scan_cursor, scan_options, scan_page, Collection, Element,
 };
 use crate::util::glob::glob_match;
 use crate::util::numbers::parse_i64;
@@ -242,59 +242,15 @@ const RANDMEMBER_MAX_SAMPLES: u64 = 10_000_000;
 
 /// The OBJECT ENCODING of a set: `intset` while Redis would keep it compact, else `hashtable`.
 pub(crate) fn encoding_name(meta: &Meta) -> &'static str {
-    match &meta.body {
-        Body::Collection { len, aux, .. } if aux.as_ref() == [0] && *len <= INTSET_MAX_ENTRIES => {
-            "intset"
-        }
-        _ => "hashtable",
+    if is_compact(meta, INTSET_MAX_ENTRIES) {
+        "intset"
+    } else {
+        "hashtable"
     }
 }
 
-/// An open set: its metadata and decoded header.
-struct Set {
-    meta: Meta,
-    version: u64,
-    len: u64,
-    /// Whether Redis would have converted it to a hashtable.
-    big: bool,
-}
-
-impl Set {
-    fn from_meta(meta: Meta) -> Result<Set, CommandError> {
-        if meta.kind != KeyKind::Set {
-            return Err(CommandError::WrongType);
-        }
-        match &meta.body {
-            Body::Collection { version, len, aux } => Ok(Set {
-                version: *version,
-                len: *len,
-                big: aux.as_ref() != [0] || *len > INTSET_MAX_ENTRIES,
-                meta,
-            }),
-            Body::String(_) => Err(CommandError::WrongType),
-        }
-    }
-
-    /// A new, empty, persistent set with a fresh version.
-    fn create(txn: &mut Txn) -> Set {
-        let version = txn.alloc_version();
-        Set {
-            meta: Meta {
-                kind: KeyKind::Set,
-                expire_at_ms: None,
-                body: Body::Collection {
-                    version,
-                    len: 0,
-                    aux: Bytes::from_static(&[0]),
-                },
-                string_encoding: StringEncoding::Auto,
-            },
-            version,
-            len: 0,
-            big: false,
-        }
-    }
-
+/// The set-specific operations on an open set.
+impl Collection {
     /// Whether `member` is in the set.
     fn has(&self, txn: &Txn, member: &[u8]) -> Result<bool, CommandError> {
         Ok(txn.element(self.version, member)?.is_some())
@@ -322,41 +278,31 @@ impl Set {
         self.len = self.len.saturating_sub(1);
         Ok(true)
     }
+}
 
-    /// Stores the header, or deletes the key if the set is now empty.
-    fn save(mut self, txn: &mut Txn, db: usize, key: &[u8]) -> Result<(), CommandError> {
-        if self.len == 0 {
-            txn.delete(db, key)?;
-            return Ok(());
-        }
-        if self.len > INTSET_MAX_ENTRIES {
-            self.big = true;
-        }
-        self.meta.body = Body::Collection {
-            version: self.version,
-            len: self.len,
-            aux: Bytes::from_static(if self.big { &[1] } else { &[0] }),
-        };
-        txn.put(db, key, self.meta)?;
-        Ok(())
-    }
+/// An open set.
+type Set = Collection;
+
+/// Opens a set header; WRONGTYPE for other types.
+fn open_set(meta: Meta) -> Result<Set, CommandError> {
+    Collection::open(meta, KeyKind::Set, INTSET_MAX_ENTRIES)
 }
 
 /// The set at `key` for reading (hit/miss counted): `None` if missing, WRONGTYPE for other types.
 fn read_set(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<Set>, CommandError> {
-    ctx.lookup_read(key)?.map(Set::from_meta).transpose()
+    ctx.lookup_read(key)?.map(open_set).transpose()
 }
 
 /// The set at `key` for writing: `None` if missing, WRONGTYPE for other types.
 fn write_set(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<Set>, CommandError> {
-    ctx.lookup_write(key)?.map(Set::from_meta).transpose()
+    ctx.lookup_write(key)?.map(open_set).transpose()
 }
 
 fn sadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let key = &args[1];
     let mut set = match write_set(ctx, key)? {
         Some(s) => s,
-        None => Set::create(ctx.txn),
+        None => Collection::create(ctx.txn, KeyKind::Set, INTSET_MAX_ENTRIES),
     };
     let mut added = 0i64;
     for member in &args[2..] {
@@ -456,8 +402,8 @@ fn smove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
         ctx.reply().integer(0);
         return Ok(());
     };
-    let mut src = Set::from_meta(src)?;
-    let dst = dst.map(Set::from_meta).transpose()?;
+    let mut src = open_set(src)?;
+    let dst = dst.map(open_set).transpose()?;
     if src_key == dst_key {
         let found = src.has(ctx.txn, member)?;
         ctx.reply().integer(i64::from(found));
@@ -470,7 +416,7 @@ fn smove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     src.save(ctx.txn, ctx.db, src_key)?;
     let mut dst = match dst {
         Some(d) => d,
-        None => Set::create(ctx.txn),
+        None => Collection::create(ctx.txn, KeyKind::Set, INTSET_MAX_ENTRIES),
     };
     if dst.add(ctx.txn, member)? {
         dst.save(ctx.txn, ctx.db, dst_key)?;
@@ -623,7 +569,7 @@ fn store_op(ctx: &mut Ctx<'_>, args: &[Bytes], op: Op) -> CommandResult {
         return Ok(());
     }
     ctx.txn.delete(ctx.db, dst)?;
-    let mut set = Set::create(ctx.txn);
+    let mut set = Collection::create(ctx.txn, KeyKind::Set, INTSET_MAX_ENTRIES);
     for m in &members {
         if parse_i64(m).is_none() {
             set.big = true;
@@ -867,7 +813,7 @@ fn sscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     };
     let (count, pattern) = scan_options(&args[3..])?;
     // A set Redis would keep as an intset is returned whole with cursor 0.
-    let (next, page) = scan_page(ctx, key, set.version, !set.big, cursor, count)?;
+    let (next, page) = scan_page(ctx, key, set.version, set.compact(), cursor, count)?;
     let matching: Vec<&[u8]> = page
         .iter()
         .map(|(m, _)| m.as_slice())
@@ -887,29 +833,7 @@ fn sscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
 mod tests {
     use std::collections::BTreeSet;
 
-    use crate::command::testing::TestServer;
-
-    const WRONGTYPE: &str =
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
-    fn bulk(s: &str) -> String {
-        format!("${}\r\n{s}\r\n", s.len())
-    }
-
-    /// Splits a RESP reply made only of aggregates and bulk strings into its bulk strings.
-    fn bulks(reply: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut lines = reply.split("\r\n");
-        while let Some(line) = lines.next() {
-            if line.starts_with('$') && line != "$-1" {
-                match lines.next() {
-                    Some(v) => out.push(v.to_string()),
-                    None => panic!("truncated reply {reply}"),
-                }
-            }
-        }
-        out
-    }
+    use crate::command::testing::{bulk, bulks, TestServer, WRONGTYPE};
 
     /// The members of a set reply, sorted.
     fn members(reply: &str) -> Vec<String> {
