@@ -14,6 +14,7 @@ use crate::command::error::CommandError;
 use crate::commands::scan::parse_cursor;
 use crate::util::numbers::parse_i64;
 use crate::util::random::Rng;
+use crate::util::random_descent::{self, successor};
 use crate::util::scan_cursors::ScanPosition;
 
 /// An element (field or member) and its value (empty for set members).
@@ -25,17 +26,6 @@ pub(crate) const PAGE: usize = 1024;
 const SCAN_DEFAULT_COUNT: usize = 10;
 /// The most elements one SCAN-style call examines, whatever COUNT asks (as SCAN).
 const SCAN_MAX_COUNT: usize = 100_000;
-/// How deep [`random_element`] descends before settling for the element it has reached.
-const RANDOM_DEPTH: usize = 64;
-
-/// The smallest sub-key strictly after `element`.
-pub(crate) fn successor(element: &[u8]) -> Vec<u8> {
-    let mut next = Vec::with_capacity(element.len() + 1);
-    next.extend_from_slice(element);
-    next.push(0);
-    next
-}
-
 /// Visits the elements of a collection in element order, a page at a time, until `visit` returns
 /// `Ok(false)`; returns how many elements it visited. The visitor gets the transaction (to probe
 /// other collections), the element and its value.
@@ -61,90 +51,25 @@ pub(crate) fn for_each_element(
     }
 }
 
-/// The first element at or after `probe`.
-fn at_or_after(txn: &Txn, version: u64, probe: &[u8]) -> Result<Option<Element>, CommandError> {
-    Ok(txn
-        .elements(version, Some(probe), None, false, 1)?
-        .into_iter()
-        .next()
-        .map(|(f, v)| (f, v.to_vec())))
-}
-
-/// A random element of a collection (`None` if it is empty).
-///
-/// The store can only seek, so the element is found by a descent through the byte-trie of elements
-/// (as RANDOMKEY does over keys): at each level a byte is drawn uniformly between the smallest and
-/// the largest next byte of the elements sharing the prefix chosen so far, until the prefix names a
-/// single element. O(element length × 10) seeks, and fair enough when all share a long prefix.
+/// A random element of a collection (`None` if it is empty); see [`crate::util::random_descent`].
 pub(crate) fn random_element(
     txn: &Txn,
     version: u64,
     rng: &mut Rng,
 ) -> Result<Option<Element>, CommandError> {
-    let Some(mut candidate) = at_or_after(txn, version, &[])? else {
+    let seek = |probe: &[u8]| -> Result<Option<Vec<u8>>, CommandError> {
+        Ok(txn
+            .elements(version, Some(probe), None, false, 1)?
+            .into_iter()
+            .next()
+            .map(|(name, _)| name))
+    };
+    let Some(name) = random_descent::pick(rng, seek)? else {
         return Ok(None);
     };
-    let mut prefix: Vec<u8> = Vec::new();
-    for _ in 0..RANDOM_DEPTH {
-        // `candidate` is the first element of the subtree under `prefix`.
-        let next = at_or_after(txn, version, &successor(&candidate.0))?;
-        let alone = !next.as_ref().is_some_and(|(f, _)| f.starts_with(&prefix));
-        if alone {
-            return Ok(Some(candidate));
-        }
-        // The prefix itself may be an element: it gets one share next to each child byte.
-        let (own, lo) = if candidate.0.len() == prefix.len() {
-            match next
-                .as_ref()
-                .and_then(|(f, _)| f.get(prefix.len()).copied())
-            {
-                Some(b) => (true, b),
-                None => return Ok(Some(candidate)),
-            }
-        } else {
-            match candidate.0.get(prefix.len()) {
-                Some(&b) => (false, b),
-                None => return Ok(Some(candidate)),
-            }
-        };
-        let hi = last_child_byte(txn, version, &prefix, lo)?;
-        let span = u64::from(hi - lo) + 1 + u64::from(own);
-        let draw = rng.next_u64() % span;
-        if own && draw == span - 1 {
-            return Ok(Some(candidate));
-        }
-        let mut probe = prefix.clone();
-        probe.push(lo + draw as u8);
-        match at_or_after(txn, version, &probe)? {
-            Some(found) if found.0.starts_with(&prefix) && found.0.len() > prefix.len() => {
-                prefix.push(found.0[prefix.len()]);
-                candidate = found;
-            }
-            _ => return Ok(Some(candidate)),
-        }
-    }
-    Ok(Some(candidate))
-}
-
-/// The largest byte `b >= lo` such that some element starts with `prefix + b` (binary search on
-/// seeks).
-fn last_child_byte(txn: &Txn, version: u64, prefix: &[u8], lo: u8) -> Result<u8, CommandError> {
-    let (mut good, mut bad) = (u16::from(lo), 256u16);
-    let mut probe = prefix.to_vec();
-    while bad - good > 1 {
-        let mid = (good + bad) / 2;
-        probe.truncate(prefix.len());
-        probe.push(mid as u8);
-        let hit = at_or_after(txn, version, &probe)?.is_some_and(|(f, _)| {
-            f.len() > prefix.len() && f.starts_with(prefix) && u16::from(f[prefix.len()]) >= mid
-        });
-        if hit {
-            good = mid;
-        } else {
-            bad = mid;
-        }
-    }
-    Ok(good as u8)
+    Ok(txn
+        .element(version, &name)?
+        .map(|value| (name, value.to_vec())))
 }
 
 /// A uniform draw in `0..n` (`n > 0`).

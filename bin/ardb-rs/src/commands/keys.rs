@@ -10,6 +10,7 @@ use crate::command::spec::{CommandSpec, Flags, KeySpec};
 use crate::util::glob::glob_match;
 use crate::util::numbers::parse_i64;
 use crate::util::random::Rng;
+use crate::util::random_descent;
 
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -272,79 +273,16 @@ fn keys(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     Ok(())
 }
 
-/// How deep [`random_key`] descends before settling for the key it has reached.
-const RANDOM_DEPTH: usize = 64;
-
-/// A random live key of `db`, `None` if it has none.
-///
-/// The store can only seek ("first key at or after `start`"), so a random key is found by a descent
-/// through the byte-trie of keys: at each level a byte is drawn uniformly between the smallest and the
-/// largest next byte of the keys sharing the prefix chosen so far, and the descent stops once the
-/// prefix names a single key. This needs O(key length × 10) seeks and gives every key a fair chance
-/// even when all keys share a long prefix (`user:1`, `user:2`, …), which a single random seek would
-/// not.
+/// A random live key of `db`, `None` if it has none (see [`crate::util::random_descent`]).
 fn random_key(txn: &Txn, db: usize, rng: &mut Rng) -> Result<Option<Bytes>, CommandError> {
-    let Some(mut candidate) = txn.key_at_or_after(db, &[])? else {
-        return Ok(None);
+    let seek = |probe: &[u8]| -> Result<Option<Vec<u8>>, CommandError> {
+        // `key_at_or_after` wraps around to the first key; a descent needs "none after this".
+        Ok(txn
+            .key_at_or_after(db, probe)?
+            .filter(|k| k.as_ref() >= probe)
+            .map(|k| k.to_vec()))
     };
-    let mut prefix: Vec<u8> = Vec::new();
-    for _ in 0..RANDOM_DEPTH {
-        // `candidate` is the first key of the subtree under `prefix`.
-        let next = txn.scan_keys(db, Some(&candidate), 1)?;
-        let alone = !next.first().is_some_and(|(k, _)| k.starts_with(&prefix));
-        if alone {
-            return Ok(Some(candidate));
-        }
-        // The prefix itself may be a key: it gets one share next to each child byte.
-        let (own, lo) = if candidate.len() == prefix.len() {
-            match next.first().and_then(|(k, _)| k.get(prefix.len()).copied()) {
-                Some(b) => (true, b),
-                None => return Ok(Some(candidate)),
-            }
-        } else {
-            match candidate.get(prefix.len()) {
-                Some(&b) => (false, b),
-                None => return Ok(Some(candidate)),
-            }
-        };
-        let hi = last_child_byte(txn, db, &prefix, lo)?;
-        let span = u64::from(hi - lo) + 1 + u64::from(own);
-        let draw = rng.next_u64() % span;
-        if own && draw == span - 1 {
-            return Ok(Some(candidate));
-        }
-        let byte = lo + draw as u8;
-        let mut probe = prefix.clone();
-        probe.push(byte);
-        match txn.key_at_or_after(db, &probe)? {
-            Some(k) if k.starts_with(&prefix) && k.len() > prefix.len() => {
-                prefix.push(k[prefix.len()]);
-                candidate = k;
-            }
-            _ => return Ok(Some(candidate)),
-        }
-    }
-    Ok(Some(candidate))
-}
-
-/// The largest byte `b >= lo` such that some key starts with `prefix + b` (binary search on seeks).
-fn last_child_byte(txn: &Txn, db: usize, prefix: &[u8], lo: u8) -> Result<u8, CommandError> {
-    let (mut good, mut bad) = (u16::from(lo), 256u16);
-    let mut probe = prefix.to_vec();
-    while bad - good > 1 {
-        let mid = (good + bad) / 2;
-        probe.truncate(prefix.len());
-        probe.push(mid as u8);
-        let hit = txn.key_at_or_after(db, &probe)?.is_some_and(|k| {
-            k.len() > prefix.len() && k.starts_with(prefix) && u16::from(k[prefix.len()]) >= mid
-        });
-        if hit {
-            good = mid;
-        } else {
-            bad = mid;
-        }
-    }
-    Ok(good as u8)
+    Ok(random_descent::pick(rng, seek)?.map(Bytes::from))
 }
 
 fn randomkey(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CommandResult {

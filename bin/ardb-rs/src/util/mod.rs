@@ -3,5 +3,6 @@
 pub mod glob;
 pub mod numbers;
 pub mod random;
+pub mod random_descent;
 pub mod scan_cursors;
 pub mod time;
