@@ -311,3 +311,13 @@ impl Collection {
 pub(crate) fn is_compact(meta: &Meta, max_compact: u64) -> bool {
     matches!(&meta.body, Body::Collection { len, aux, .. } if aux.as_ref() == [0] && *len <= max_compact)
 }
+
+/// The effect `<command> <key> <names…>` that replays the removal (or addition) of exactly `names`,
+/// as HDEL, SREM and SPOP propagate.
+pub(crate) fn effect_naming(command: &'static [u8], key: &Bytes, names: Vec<Bytes>) -> Vec<Bytes> {
+    let mut effect = Vec::with_capacity(names.len() + 2);
+    effect.push(Bytes::from_static(command));
+    effect.push(key.clone());
+    effect.extend(names);
+    effect
+}

@@ -26,8 +26,8 @@ use crate::command::ctx::Ctx;
 use crate::command::error::{CommandError, CommandResult};
 use crate::command::spec::{CommandSpec, Flags, KeySpec};
 use crate::commands::collection::{
-    below, for_each_element, is_compact, random_distinct, random_element, sample_distinct,
-    scan_cursor, scan_options, scan_page, Collection, Element,
+    below, effect_naming, for_each_element, is_compact, random_distinct, random_element,
+    sample_distinct, scan_cursor, scan_options, scan_page, Collection, Element,
 };
 use crate::commands::counters::ext;
 use crate::util::glob::glob_match;
@@ -399,11 +399,7 @@ fn hdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let count = removed.len() as i64;
     if !removed.is_empty() {
         h.save(ctx.txn, ctx.db, key)?;
-        let mut effect = Vec::with_capacity(removed.len() + 2);
-        effect.push(Bytes::from_static(b"HDEL"));
-        effect.push(key.clone());
-        effect.extend(removed);
-        ctx.propagate(effect);
+        ctx.propagate(effect_naming(b"HDEL", key, removed));
     }
     ctx.reply().integer(count);
     Ok(())

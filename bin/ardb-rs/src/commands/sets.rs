@@ -22,8 +22,8 @@ use crate::command::ctx::Ctx;
 use crate::command::error::{CommandError, CommandResult};
 use crate::command::spec::{CommandSpec, Flags, KeySpec};
 use crate::commands::collection::{
-    below, for_each_element, is_compact, random_distinct, random_element, sample_distinct,
-    scan_cursor, scan_options, scan_page, Collection, Element,
+    below, effect_naming, for_each_element, is_compact, random_distinct, random_element,
+    sample_distinct, scan_cursor, scan_options, scan_page, Collection, Element,
 };
 use crate::util::glob::glob_match;
 use crate::util::numbers::parse_i64;
@@ -333,11 +333,7 @@ fn srem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let count = removed.len() as i64;
     if !removed.is_empty() {
         set.save(ctx.txn, ctx.db, key)?;
-        let mut effect = Vec::with_capacity(removed.len() + 2);
-        effect.push(Bytes::from_static(b"SREM"));
-        effect.push(key.clone());
-        effect.extend(removed);
-        ctx.propagate(effect);
+        ctx.propagate(effect_naming(b"SREM", key, removed));
     }
     ctx.reply().integer(count);
     Ok(())
@@ -710,11 +706,7 @@ fn spop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
         let effect = if emptied {
             vec![Bytes::from_static(b"DEL"), key.clone()]
         } else {
-            let mut effect = Vec::with_capacity(removed.len() + 2);
-            effect.push(Bytes::from_static(b"SREM"));
-            effect.push(key.clone());
-            effect.extend(removed.iter().cloned());
-            effect
+            effect_naming(b"SREM", key, removed.clone())
         };
         ctx.propagate(effect);
     }
