@@ -10,7 +10,7 @@ use bytes::Bytes;
 use storage_sled::{Body, KeyKind, Meta, StringEncoding, Txn};
 
 use crate::command::ctx::Ctx;
-use crate::command::error::CommandError;
+use crate::command::error::{CommandError, CommandResult};
 use crate::commands::scan::parse_cursor;
 use crate::util::numbers::parse_i64;
 use crate::util::random::Rng;
@@ -287,6 +287,21 @@ impl Collection {
         !self.big && self.len <= self.max_compact
     }
 
+    /// Whether `name` is an element.
+    pub(crate) fn has(&self, txn: &Txn, name: &[u8]) -> Result<bool, CommandError> {
+        Ok(txn.element(self.version, name)?.is_some())
+    }
+
+    /// Removes one element; returns whether it was there.
+    pub(crate) fn remove(&mut self, txn: &mut Txn, name: &[u8]) -> Result<bool, CommandError> {
+        if !self.has(txn, name)? {
+            return Ok(false);
+        }
+        txn.delete_element(self.version, name);
+        self.len = self.len.saturating_sub(1);
+        Ok(true)
+    }
+
     /// Stores the header, or deletes the key once the collection is empty (its remaining element
     /// records, if any, go to the sweeper).
     pub(crate) fn save(mut self, txn: &mut Txn, db: usize, key: &[u8]) -> Result<(), CommandError> {
@@ -320,4 +335,28 @@ pub(crate) fn effect_naming(command: &'static [u8], key: &Bytes, names: Vec<Byte
     effect.push(key.clone());
     effect.extend(names);
     effect
+}
+
+/// HDEL and SREM: removes `names` from the collection at `key`, replies how many were there, and
+/// propagates `<command> key <removed names>` when any was.
+pub(crate) fn remove_and_reply(
+    ctx: &mut Ctx<'_>,
+    mut collection: Collection,
+    key: &Bytes,
+    names: &[Bytes],
+    command: &'static [u8],
+) -> CommandResult {
+    let mut removed = Vec::new();
+    for name in names {
+        if collection.remove(ctx.txn, name)? {
+            removed.push(name.clone());
+        }
+    }
+    let count = removed.len() as i64;
+    if !removed.is_empty() {
+        collection.save(ctx.txn, ctx.db, key)?;
+        ctx.propagate(effect_naming(command, key, removed));
+    }
+    ctx.reply().integer(count);
+    Ok(())
 }

@@ -26,7 +26,7 @@ use crate::command::ctx::Ctx;
 use crate::command::error::{CommandError, CommandResult};
 use crate::command::spec::{CommandSpec, Flags, KeySpec};
 use crate::commands::collection::{
-    below, effect_naming, for_each_element, is_compact, random_distinct, random_element,
+    below, for_each_element, is_compact, random_distinct, random_element, remove_and_reply,
     sample_distinct, scan_cursor, scan_options, scan_page, Collection, Element,
 };
 use crate::commands::counters::ext;
@@ -384,25 +384,11 @@ fn hmget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
 
 fn hdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let key = &args[1];
-    let Some(mut h) = write_hash(ctx, key)? else {
+    let Some(h) = write_hash(ctx, key)? else {
         ctx.reply().integer(0);
         return Ok(());
     };
-    let mut removed = Vec::new();
-    for field in &args[2..] {
-        if ctx.txn.element(h.version, field)?.is_some() {
-            ctx.txn.delete_element(h.version, field);
-            h.len = h.len.saturating_sub(1);
-            removed.push(field.clone());
-        }
-    }
-    let count = removed.len() as i64;
-    if !removed.is_empty() {
-        h.save(ctx.txn, ctx.db, key)?;
-        ctx.propagate(effect_naming(b"HDEL", key, removed));
-    }
-    ctx.reply().integer(count);
-    Ok(())
+    remove_and_reply(ctx, h, key, &args[2..], b"HDEL")
 }
 
 fn hlen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {

@@ -23,7 +23,7 @@ use crate::command::error::{CommandError, CommandResult};
 use crate::command::spec::{CommandSpec, Flags, KeySpec};
 use crate::commands::collection::{
     below, effect_naming, for_each_element, is_compact, random_distinct, random_element,
-    sample_distinct, scan_cursor, scan_options, scan_page, Collection, Element,
+    remove_and_reply, sample_distinct, scan_cursor, scan_options, scan_page, Collection, Element,
 };
 use crate::util::glob::glob_match;
 use crate::util::numbers::parse_i64;
@@ -251,11 +251,6 @@ pub(crate) fn encoding_name(meta: &Meta) -> &'static str {
 
 /// The set-specific operations on an open set.
 impl Collection {
-    /// Whether `member` is in the set.
-    fn has(&self, txn: &Txn, member: &[u8]) -> Result<bool, CommandError> {
-        Ok(txn.element(self.version, member)?.is_some())
-    }
-
     /// Adds one member; returns whether it is new.
     fn add(&mut self, txn: &mut Txn, member: &[u8]) -> Result<bool, CommandError> {
         if self.has(txn, member)? {
@@ -266,16 +261,6 @@ impl Collection {
         }
         txn.put_element(self.version, member, Vec::new());
         self.len += 1;
-        Ok(true)
-    }
-
-    /// Removes one member; returns whether it was there.
-    fn remove(&mut self, txn: &mut Txn, member: &[u8]) -> Result<bool, CommandError> {
-        if !self.has(txn, member)? {
-            return Ok(false);
-        }
-        txn.delete_element(self.version, member);
-        self.len = self.len.saturating_sub(1);
         Ok(true)
     }
 }
@@ -320,23 +305,11 @@ fn sadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
 
 fn srem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let key = &args[1];
-    let Some(mut set) = write_set(ctx, key)? else {
+    let Some(set) = write_set(ctx, key)? else {
         ctx.reply().integer(0);
         return Ok(());
     };
-    let mut removed = Vec::new();
-    for member in &args[2..] {
-        if set.remove(ctx.txn, member)? {
-            removed.push(member.clone());
-        }
-    }
-    let count = removed.len() as i64;
-    if !removed.is_empty() {
-        set.save(ctx.txn, ctx.db, key)?;
-        ctx.propagate(effect_naming(b"SREM", key, removed));
-    }
-    ctx.reply().integer(count);
-    Ok(())
+    remove_and_reply(ctx, set, key, &args[2..], b"SREM")
 }
 
 fn scard(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
