@@ -1,0 +1,1 @@
+//! Redis-compatible geohash (work in progress).
