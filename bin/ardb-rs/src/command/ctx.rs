@@ -4,6 +4,7 @@ use bytes::{Bytes, BytesMut};
 use resp_codec::{Protocol, ReplyWriter};
 use storage_sled::{KeyKind, Meta, Txn};
 
+use crate::command::blocking::{BlockMode, BlockOn};
 use crate::command::effects::Effect;
 use crate::command::error::CommandError;
 use crate::command::spec::CommandSpec;
@@ -28,8 +29,24 @@ pub struct Ctx<'a> {
     pub spec: &'static CommandSpec,
     /// The clock of this command, Unix milliseconds, frozen for its duration.
     pub now_ms: u64,
+    /// Whether a blocking command may block now, and on which key a retried one is being served.
+    pub block_mode: BlockMode,
     out: &'a mut BytesMut,
     effects: Vec<Effect>,
+    block: Option<BlockOn>,
+}
+
+/// What a command left behind besides its reply.
+#[derive(Debug)]
+pub struct Finished {
+    /// The effects it propagates.
+    pub effects: Vec<Effect>,
+    /// The client's database afterwards (SELECT changes it).
+    pub db: usize,
+    /// The client's protocol afterwards (HELLO changes it).
+    pub protocol: Protocol,
+    /// Set when the command blocked instead of replying.
+    pub block: Option<BlockOn>,
 }
 
 impl<'a> Ctx<'a> {
@@ -53,8 +70,10 @@ impl<'a> Ctx<'a> {
             protocol,
             spec,
             now_ms,
+            block_mode: BlockMode::Allowed,
             out,
             effects: Vec::new(),
+            block: None,
         }
     }
 
@@ -77,9 +96,21 @@ impl<'a> Ctx<'a> {
         self.effects.push(Effect { db: self.db, args });
     }
 
-    /// Ends the command: its effects, and the client's database and protocol as the handler left them.
-    pub fn finish(self) -> (Vec<Effect>, usize, Protocol) {
-        (self.effects, self.db, self.protocol)
+    /// Blocks the client on `keys` until one of them may serve it or `deadline_ms` passes; the
+    /// handler replies nothing. Only valid when [`Ctx::block_mode`] is not [`BlockMode::Never`].
+    pub fn block(&mut self, keys: Vec<Bytes>, deadline_ms: Option<u64>) {
+        self.block = Some(BlockOn { keys, deadline_ms });
+    }
+
+    /// Ends the command: its effects, the client's database and protocol as the handler left them,
+    /// and whether it blocked.
+    pub fn finish(self) -> Finished {
+        Finished {
+            effects: self.effects,
+            db: self.db,
+            protocol: self.protocol,
+            block: self.block,
+        }
     }
 
     /// The replication offset the committed data corresponds to.

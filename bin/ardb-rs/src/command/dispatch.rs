@@ -3,7 +3,8 @@
 use bytes::{Bytes, BytesMut};
 use storage_sled::Txn;
 
-use crate::command::ctx::Ctx;
+use crate::command::blocking::{BlockMode, BlockOn};
+use crate::command::ctx::{Ctx, Finished};
 use crate::command::effects::Effect;
 use crate::command::error::{c_string, CommandError};
 use crate::command::spec::{CommandSpec, Flags};
@@ -18,6 +19,8 @@ pub struct Outcome {
     /// the durable backlog (next milestone) is fed from the same encoding in `record_effects`.
     #[cfg_attr(not(test), allow(dead_code))]
     pub effects: Vec<Effect>,
+    /// Set when a blocking command found nothing to serve: the reactor parks the client.
+    pub block: Option<BlockOn>,
 }
 
 /// Runs `args` for client `client_id` inside the shared transaction `txn`, appending the reply to
@@ -33,6 +36,20 @@ pub fn execute(
     args: &[Bytes],
     out: &mut BytesMut,
     now_ms: u64,
+) -> Outcome {
+    execute_in(txn, state, client_id, args, out, now_ms, BlockMode::Allowed)
+}
+
+/// [`execute`] with an explicit [`BlockMode`]: the reactor retries blocked clients with
+/// `BlockMode::Serving(key)`.
+pub fn execute_in(
+    txn: &mut Txn,
+    state: &mut ServerState,
+    client_id: u64,
+    args: &[Bytes],
+    out: &mut BytesMut,
+    now_ms: u64,
+    block_mode: BlockMode,
 ) -> Outcome {
     if args.is_empty() {
         return Outcome::default();
@@ -75,8 +92,14 @@ pub fn execute(
     txn.set_now(now_ms);
     let savepoint = txn.savepoint();
     let mut ctx = Ctx::new(txn, state, client_id, db, protocol, spec, now_ms, out);
+    ctx.block_mode = block_mode;
     let result = (spec.handler)(&mut ctx, args);
-    let (command_effects, new_db, new_protocol) = ctx.finish();
+    let Finished {
+        effects: command_effects,
+        db: new_db,
+        protocol: new_protocol,
+        block,
+    } = ctx.finish();
     let result = match result {
         Ok(()) => {
             txn.release(savepoint);
@@ -103,7 +126,7 @@ pub fn execute(
         }
     }
     match result {
-        Ok(effects) => Outcome { effects },
+        Ok(effects) => Outcome { effects, block },
         Err(e) => {
             out.truncate(mark);
             if let Some(entry) = state.stats.commands.get_mut(spec.name) {

@@ -23,6 +23,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     commands::bitfield::COMMANDS,
     commands::hashes::COMMANDS,
     commands::sets::COMMANDS,
+    commands::lists::COMMANDS,
 ];
 
 /// Case-insensitive lookup of commands by name.

@@ -1,4 +1,4 @@
-//! Machinery shared by the collection families (hashes, sets): paged element walks, random element
+//! Machinery shared by the collection families (hashes, sets, lists, sorted sets): paged element walks, random element
 //! descent, distinct sampling, and the SCAN-style cursor positions of HSCAN/SSCAN.
 //!
 //! Elements are the sub-keys of a versioned collection (`Txn::elements`); a walk or a seek only
@@ -237,7 +237,13 @@ pub(crate) struct Collection {
     pub(crate) big: bool,
     /// The most elements the compact encoding holds for this type.
     max_compact: u64,
+    /// Lists only: the sequence number of the first element (elements occupy `head..head + len`).
+    pub(crate) head: u64,
 }
+
+/// The sequence number of a new list's first element: the middle of the `u64` range, so a list can
+/// grow 2^63 elements at either end.
+pub(crate) const LIST_ORIGIN: u64 = 1 << 63;
 
 impl Collection {
     /// Opens the header of an existing key of `kind`; WRONGTYPE for any other type.
@@ -253,7 +259,11 @@ impl Collection {
             Body::Collection { version, len, aux } => Ok(Collection {
                 version: *version,
                 len: *len,
-                big: aux.as_ref() != [0] || *len > max_compact,
+                big: aux.first() != Some(&0) || *len > max_compact,
+                head: aux
+                    .get(1..9)
+                    .and_then(|b| b.try_into().ok())
+                    .map_or(LIST_ORIGIN, u64::from_be_bytes),
                 meta,
                 max_compact,
             }),
@@ -279,6 +289,7 @@ impl Collection {
             len: 0,
             big: false,
             max_compact,
+            head: LIST_ORIGIN,
         }
     }
 
@@ -312,10 +323,19 @@ impl Collection {
         if self.len > self.max_compact {
             self.big = true;
         }
+        let big = if self.big { &[1] } else { &[0] };
+        let aux = if self.meta.kind == KeyKind::List {
+            let mut aux = Vec::with_capacity(9);
+            aux.extend_from_slice(big);
+            aux.extend_from_slice(&self.head.to_be_bytes());
+            Bytes::from(aux)
+        } else {
+            Bytes::from_static(big)
+        };
         self.meta.body = Body::Collection {
             version: self.version,
             len: self.len,
-            aux: Bytes::from_static(if self.big { &[1] } else { &[0] }),
+            aux,
         };
         txn.put(db, key, self.meta)?;
         Ok(())
@@ -324,7 +344,7 @@ impl Collection {
 
 /// Whether stored metadata still describes a compact encoding, for OBJECT ENCODING.
 pub(crate) fn is_compact(meta: &Meta, max_compact: u64) -> bool {
-    matches!(&meta.body, Body::Collection { len, aux, .. } if aux.as_ref() == [0] && *len <= max_compact)
+    matches!(&meta.body, Body::Collection { len, aux, .. } if aux.first() == Some(&0) && *len <= max_compact)
 }
 
 /// The effect `<command> <key> <names…>` that replays the removal (or addition) of exactly `names`,

@@ -13,6 +13,7 @@ pub mod expire;
 pub mod hashes;
 pub mod info;
 pub mod keys;
+pub mod lists;
 pub mod object;
 pub mod scan;
 pub mod server;
