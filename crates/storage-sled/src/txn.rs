@@ -421,15 +421,20 @@ impl Txn {
 
     /// Whether `key` exists and is not expired, without removing it if it expired.
     pub fn exists(&self, db: usize, key: &[u8]) -> Result<bool> {
+        Ok(matches!(self.stored(db, key)?, Some(m) if !m.is_expired(self.now_ms)))
+    }
+
+    /// The metadata stored for `key` even if it has expired (and without removing it): what WATCH
+    /// needs to tell "expired since" from "never there".
+    pub fn stored(&self, db: usize, key: &[u8]) -> Result<Option<Meta>> {
         let ns = self.namespace(db)?;
         let raw_key = layout::meta_key(ns, key);
-        let meta = match self.peek(&raw_key)? {
-            Some(v) => {
-                Some(Meta::decode_shared(&v).ok_or_else(|| corrupt("key metadata", &raw_key))?)
-            }
-            None => None,
-        };
-        Ok(matches!(meta, Some(m) if !m.is_expired(self.now_ms)))
+        match self.peek(&raw_key)? {
+            Some(v) => Ok(Some(
+                Meta::decode_shared(&v).ok_or_else(|| corrupt("key metadata", &raw_key))?,
+            )),
+            None => Ok(None),
+        }
     }
 
     /// Stores `meta` under `key`, replacing whatever was there. A replaced collection of another

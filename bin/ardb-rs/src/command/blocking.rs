@@ -38,10 +38,11 @@ pub struct BlockOn {
 /// milliseconds, `None` for 0 (wait forever); Redis 7.0's error texts.
 pub fn parse_timeout(arg: &[u8], now_ms: u64) -> Result<Option<u64>, CommandError> {
     let seconds = parse_f64(arg)
-        .filter(|v| v.is_finite())
         .ok_or_else(|| CommandError::err("timeout is not a float or out of range"))?;
     let ms = (seconds * 1000.0).ceil();
-    if ms < 0.0 {
+    // Redis converts to a C long long: values past its range (inf included) come out as its most
+    // negative value on x86-64, so they are "negative" too.
+    if ms < 0.0 || ms >= i64::MAX as f64 {
         return Err(CommandError::err("timeout is negative"));
     }
     if ms == 0.0 {
@@ -100,6 +101,14 @@ mod tests {
             e(b"abc").as_deref(),
             Some("ERR timeout is not a float or out of range")
         );
-        assert_eq!(e(b"1e300").as_deref(), Some("ERR timeout is out of range"));
+        assert_eq!(e(b"1e300").as_deref(), Some("ERR timeout is negative"));
+        assert_eq!(e(b"inf").as_deref(), Some("ERR timeout is negative"));
+        assert_eq!(
+            parse_timeout(b"9223371500000000", 1_000_000_000_000)
+                .err()
+                .map(|e| e.to_string())
+                .as_deref(),
+            Some("ERR timeout is out of range")
+        );
     }
 }

@@ -91,6 +91,30 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Runs one command queued by MULTI as part of EXEC: its reply goes after the ones before it,
+    /// and its effects are returned for EXEC to propagate together. It never blocks.
+    pub fn run_in_transaction(&mut self, args: &[Bytes]) -> Vec<Effect> {
+        let outcome = crate::command::dispatch::run_queued(
+            self.txn,
+            self.state,
+            self.client_id,
+            args,
+            self.out,
+            self.now_ms,
+        );
+        // A queued SELECT or HELLO changes the client for the commands after it.
+        if let Some(c) = self.state.clients.get(&self.client_id) {
+            self.db = c.db;
+            self.protocol = c.protocol;
+        }
+        outcome
+    }
+
+    /// Propagates an effect that names its own database (EXEC's).
+    pub fn propagate_in(&mut self, effect: Effect) {
+        self.effects.push(effect);
+    }
+
     /// Propagates one effect in the client's current database.
     pub fn propagate(&mut self, args: Vec<Bytes>) {
         self.effects.push(Effect { db: self.db, args });

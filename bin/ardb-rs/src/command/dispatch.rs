@@ -9,6 +9,7 @@ use crate::command::effects::Effect;
 use crate::command::error::{c_string, CommandError};
 use crate::command::spec::{CommandSpec, Flags};
 use crate::command::table::subcommand;
+use crate::command::transaction;
 use crate::server::state::ServerState;
 use crate::util::time::now_us;
 
@@ -54,39 +55,114 @@ pub fn execute_in(
     if args.is_empty() {
         return Outcome::default();
     }
-    let (db, protocol, authenticated) = match state.clients.get_mut(&client_id) {
+    let (protocol, authenticated) = match state.clients.get_mut(&client_id) {
         Some(c) => {
             c.last_interaction_ms = now_ms;
-            (c.db, c.protocol, c.authenticated)
+            (c.protocol, c.authenticated)
         }
         None => return Outcome::default(),
     };
-    let spec = match resolve(state, args) {
+    let spec = match check(state, args, authenticated) {
         Ok(spec) => spec,
         Err(e) => {
             state.stats.error_replies += 1;
-            resp_codec::ReplyWriter::new(out, protocol).error(e.to_line());
+            let line = if transaction::in_multi(state, client_id) {
+                transaction::refuse_queued(state, client_id, args, &e)
+            } else {
+                e.to_line()
+            };
+            resp_codec::ReplyWriter::new(out, protocol).error(line);
             return Outcome::default();
         }
     };
-    if !authenticated && !spec.flags.contains(Flags::NO_AUTH) {
-        state.stats.error_replies += 1;
-        resp_codec::ReplyWriter::new(out, protocol).error("NOAUTH Authentication required.");
-        return Outcome::default();
-    }
     if let Some(c) = state.clients.get_mut(&client_id) {
         c.last_command = spec.name;
     }
-    if let (true, Some(e)) = (spec.flags.contains(Flags::WRITE), &state.storage_error) {
-        let line = format!(
-            "MISCONF Errors writing to the data store: {e}. Commands that may modify the data set are disabled; \
-             see the server log."
-        );
-        state.stats.error_replies += 1;
-        resp_codec::ReplyWriter::new(out, protocol).error(line);
+    if transaction::in_multi(state, client_id) && !transaction::runs_inside_multi(spec) {
+        transaction::queue(state, client_id, args);
+        resp_codec::ReplyWriter::new(out, protocol).simple(b"QUEUED");
         return Outcome::default();
     }
+    match run(txn, state, client_id, spec, args, out, now_ms, block_mode) {
+        Some((effects, block)) => Outcome {
+            effects: record_effects(txn, state, effects),
+            block,
+        },
+        None => Outcome::default(),
+    }
+}
 
+/// Runs one command queued by MULTI, inside EXEC: it never blocks, and its effects are returned
+/// (not yet recorded) for EXEC to propagate together.
+pub fn run_queued(
+    txn: &mut Txn,
+    state: &mut ServerState,
+    client_id: u64,
+    args: &[Bytes],
+    out: &mut BytesMut,
+    now_ms: u64,
+) -> Vec<Effect> {
+    let protocol = state
+        .clients
+        .get(&client_id)
+        .map_or(resp_codec::Protocol::Resp2, |c| c.protocol);
+    match check(state, args, true) {
+        Ok(spec) => run(
+            txn,
+            state,
+            client_id,
+            spec,
+            args,
+            out,
+            now_ms,
+            BlockMode::Never,
+        )
+        .map(|(effects, _)| effects)
+        .unwrap_or_default(),
+        Err(e) => {
+            state.stats.error_replies += 1;
+            resp_codec::ReplyWriter::new(out, protocol).error(e.to_line());
+            Vec::new()
+        }
+    }
+}
+
+/// The checks before a command runs: it exists with a valid arity, the client may run it
+/// (authentication), and writes are possible.
+fn check(
+    state: &ServerState,
+    args: &[Bytes],
+    authenticated: bool,
+) -> Result<&'static CommandSpec, CommandError> {
+    let spec = resolve(state, args)?;
+    if !authenticated && !spec.flags.contains(Flags::NO_AUTH) {
+        return Err(CommandError::Other(
+            "NOAUTH Authentication required.".to_string(),
+        ));
+    }
+    if let (true, Some(e)) = (spec.flags.contains(Flags::WRITE), &state.storage_error) {
+        return Err(CommandError::Other(format!(
+            "MISCONF Errors writing to the data store: {e}. Commands that may modify the data set are disabled; \
+             see the server log."
+        )));
+    }
+    Ok(spec)
+}
+
+/// Runs a resolved command's handler under a savepoint and accounts for it: its effects (not yet
+/// recorded) and whether it blocked, or `None` if it failed (rolled back, error replied).
+#[allow(clippy::too_many_arguments)]
+fn run(
+    txn: &mut Txn,
+    state: &mut ServerState,
+    client_id: u64,
+    spec: &'static CommandSpec,
+    args: &[Bytes],
+    out: &mut BytesMut,
+    now_ms: u64,
+    block_mode: BlockMode,
+) -> Option<(Vec<Effect>, Option<BlockOn>)> {
+    let (db, protocol) = state.clients.get(&client_id).map(|c| (c.db, c.protocol))?;
     let started = now_us();
     let mark = out.len();
     txn.set_now(now_ms);
@@ -95,22 +171,15 @@ pub fn execute_in(
     ctx.block_mode = block_mode;
     let result = (spec.handler)(&mut ctx, args);
     let Finished {
-        effects: command_effects,
+        effects,
         db: new_db,
         protocol: new_protocol,
         block,
     } = ctx.finish();
-    let result = match result {
-        Ok(()) => {
-            txn.release(savepoint);
-            Ok(record_effects(txn, state, command_effects))
-        }
-        Err(e) => {
-            txn.rollback_to(savepoint);
-            Err(e)
-        }
-    };
-
+    match &result {
+        Ok(()) => txn.release(savepoint),
+        Err(_) => txn.rollback_to(savepoint),
+    }
     let elapsed = now_us().saturating_sub(started);
     let entry = state.stats.commands.entry(spec.name).or_default();
     entry.calls += 1;
@@ -120,13 +189,15 @@ pub fn execute_in(
         c.db = new_db;
         c.protocol = new_protocol;
     }
-    if result.is_ok() && !spec.name.starts_with("object|") {
-        for i in spec.key_positions(args.len()) {
-            state.access_clock.touch(new_db, &args[i], now_ms);
-        }
-    }
     match result {
-        Ok(effects) => Outcome { effects, block },
+        Ok(()) => {
+            if !spec.name.starts_with("object|") {
+                for i in spec.key_positions(args.len()) {
+                    state.access_clock.touch(new_db, &args[i], now_ms);
+                }
+            }
+            Some((effects, block))
+        }
         Err(e) => {
             out.truncate(mark);
             if let Some(entry) = state.stats.commands.get_mut(spec.name) {
@@ -134,7 +205,7 @@ pub fn execute_in(
             }
             state.stats.error_replies += 1;
             resp_codec::ReplyWriter::new(out, protocol).error(e.to_line());
-            Outcome::default()
+            None
         }
     }
 }
@@ -168,8 +239,38 @@ pub fn record_effects(
             stream = BytesMut::new();
         }
         state.stream_scratch = stream;
+        signal_touched_keys(state, &effects);
     }
     effects
+}
+
+/// Tells the parked clients that the keys `effects` touched may serve them, and fails the
+/// transactions WATCHing them.
+fn signal_touched_keys(state: &mut ServerState, effects: &[Effect]) {
+    if state.blocked.is_empty() && state.watched_keys.is_empty() {
+        return;
+    }
+    for effect in effects {
+        if effect
+            .args
+            .first()
+            .is_some_and(|n| n.eq_ignore_ascii_case(b"SWAPDB"))
+        {
+            let dbs = effect.args[1..].iter().filter_map(|a| {
+                std::str::from_utf8(a)
+                    .ok()
+                    .and_then(|a| a.parse::<usize>().ok())
+            });
+            for db in dbs.collect::<Vec<_>>() {
+                state.blocked.signal_db(db);
+            }
+            continue;
+        }
+        for (db, key) in effect.touched_keys(&state.commands) {
+            state.blocked.signal(db, &key);
+            state.watched_keys.touch(db, &key, &mut state.clients);
+        }
+    }
 }
 
 /// Commits `txn` with the effect stream's current offset, so the stored data and its offset move

@@ -6,6 +6,8 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
+use crate::command::table::CommandTable;
+
 /// One propagated command and the database it applies to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Effect {
@@ -13,6 +15,46 @@ pub struct Effect {
     pub db: usize,
     /// The command and its arguments.
     pub args: Vec<Bytes>,
+}
+
+impl Effect {
+    /// The keys this effect may have changed, each with its database: the command's key arguments
+    /// (from the table's key spec), plus the destination of `MOVE key db` and `COPY … DB db`. Used to
+    /// wake blocked clients and to invalidate WATCHes; a key that did not really change only costs
+    /// them a recheck.
+    pub fn touched_keys(&self, table: &CommandTable) -> Vec<(usize, Bytes)> {
+        let Some(spec) = self.args.first().and_then(|name| table.get(name)) else {
+            return Vec::new();
+        };
+        let mut keys: Vec<(usize, Bytes)> = spec
+            .key_positions(self.args.len())
+            .filter_map(|i| self.args.get(i))
+            .map(|k| (self.db, k.clone()))
+            .collect();
+        let target_db = |arg: Option<&Bytes>| {
+            arg.and_then(|a| std::str::from_utf8(a).ok())
+                .and_then(|a| a.parse::<usize>().ok())
+        };
+        match spec.name {
+            "move" => {
+                if let (Some(key), Some(db)) = (self.args.get(1), target_db(self.args.get(2))) {
+                    keys.push((db, key.clone()));
+                }
+            }
+            "copy" => {
+                let db_option = self
+                    .args
+                    .iter()
+                    .position(|a| a.eq_ignore_ascii_case(b"DB"))
+                    .and_then(|i| target_db(self.args.get(i + 1)));
+                if let (Some(dst), Some(db)) = (self.args.get(2), db_option) {
+                    keys.push((db, dst.clone()));
+                }
+            }
+            _ => {}
+        }
+        keys
+    }
 }
 
 /// Encodes effects as the RESP stream a replica receives, emitting `SELECT` whenever the database
@@ -82,6 +124,28 @@ mod tests {
                 .map(|a| Bytes::copy_from_slice(a.as_bytes()))
                 .collect(),
         }
+    }
+
+    #[test]
+    fn touched_keys_follow_key_specs_and_cross_database_moves() {
+        let table = CommandTable::new();
+        let keys = |e: Effect| -> Vec<String> {
+            e.touched_keys(&table)
+                .into_iter()
+                .map(|(db, k)| format!("{db}:{}", String::from_utf8_lossy(&k)))
+                .collect()
+        };
+        assert_eq!(
+            keys(effect(1, &["MSET", "a", "1", "b", "2"])),
+            ["1:a", "1:b"]
+        );
+        assert_eq!(keys(effect(0, &["MOVE", "k", "3"])), ["0:k", "3:k"]);
+        assert_eq!(
+            keys(effect(0, &["COPY", "s", "d", "DB", "2"])),
+            ["0:s", "0:d", "2:d"]
+        );
+        assert_eq!(keys(effect(0, &["LPUSH", "l", "x"])), ["0:l"]);
+        assert!(keys(effect(0, &["FLUSHALL"])).is_empty());
     }
 
     #[test]

@@ -10,3 +10,4 @@ pub mod spec;
 pub mod table;
 #[cfg(test)]
 pub mod testing;
+pub mod transaction;

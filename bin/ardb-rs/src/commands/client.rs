@@ -6,6 +6,7 @@ use resp_codec::Protocol;
 use crate::command::ctx::Ctx;
 use crate::command::error::{CommandError, CommandResult};
 use crate::command::spec::{CommandSpec, Flags, KeySpec};
+use crate::server::blocked::UnblockReason;
 use crate::server::client::ClientInfo;
 use crate::util::numbers::parse_i64;
 
@@ -53,6 +54,15 @@ const SUBCOMMANDS: &[CommandSpec] = &[
         info,
     ),
     sub("client|kill", -3, "Terminates open connections.", kill),
+    CommandSpec {
+        since: "5.0.0",
+        ..sub(
+            "client|unblock",
+            -3,
+            "Unblocks a client blocked by a blocking command from a different connection.",
+            unblock,
+        )
+    },
     sub(
         "client|setinfo",
         4,
@@ -332,6 +342,28 @@ fn setinfo(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     Ok(())
 }
 
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's blocking command, as if it timed out
+/// or with an error; replies whether that client was blocked.
+fn unblock(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
+    let id = parse_i64(&args[2]).ok_or(CommandError::NotInteger)?;
+    let reason = match args.get(3) {
+        None => UnblockReason::Timeout,
+        Some(r) if r.eq_ignore_ascii_case(b"TIMEOUT") => UnblockReason::Timeout,
+        Some(r) if r.eq_ignore_ascii_case(b"ERROR") => UnblockReason::Error,
+        Some(_) => {
+            return Err(CommandError::err(
+                "CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ))
+        }
+    };
+    if args.len() > 4 {
+        return Err(CommandError::Syntax);
+    }
+    let unblocked = u64::try_from(id).is_ok_and(|id| ctx.state.blocked.request_unblock(id, reason));
+    ctx.reply().integer(i64::from(unblocked));
+    Ok(())
+}
+
 fn help(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CommandResult {
     let lines: &[&[u8]] = &[
         b"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -351,6 +383,8 @@ fn help(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CommandResult {
         b"    Assign the name <name> to the current connection.",
         b"SETINFO <option> <value>",
         b"    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
+        b"UNBLOCK <clientid> [TIMEOUT|ERROR]",
+        b"    Unblock the specified blocked client.",
         b"HELP",
         b"    Print this help.",
     ];

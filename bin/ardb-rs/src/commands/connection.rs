@@ -113,6 +113,7 @@ fn ping(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
 
 fn reset(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CommandResult {
     let authenticated = ctx.state.config.requirepass.is_empty();
+    crate::command::transaction::end(ctx.state, ctx.client_id);
     ctx.db = 0;
     ctx.protocol = Protocol::Resp2;
     if let Some(c) = ctx.client() {

@@ -159,7 +159,7 @@ fn clients(ctx: &Ctx<'_>, out: &mut String) {
     line(out, "maxclients", ctx.state.config.maxclients);
     line(out, "client_recent_max_input_buffer", max_in);
     line(out, "client_recent_max_output_buffer", max_out);
-    line(out, "blocked_clients", 0);
+    line(out, "blocked_clients", ctx.state.blocked.len());
     line(out, "tracking_clients", 0);
     line(out, "clients_in_timeout_table", 0);
 }

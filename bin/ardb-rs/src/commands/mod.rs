@@ -19,3 +19,4 @@ pub mod scan;
 pub mod server;
 pub mod sets;
 pub mod strings;
+pub mod transactions;

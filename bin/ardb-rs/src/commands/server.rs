@@ -5,6 +5,7 @@ use bytes::Bytes;
 use crate::command::ctx::Ctx;
 use crate::command::error::{CommandError, CommandResult};
 use crate::command::spec::{CommandSpec, Flags, KeySpec};
+use crate::command::transaction::touch_watched_in_db;
 use crate::util::numbers::{parse_f64, parse_i64};
 use crate::util::time::now_us;
 
@@ -140,6 +141,7 @@ fn flush_mode(args: &[Bytes]) -> CommandResult {
 
 fn flushdb(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     flush_mode(args)?;
+    touch_watched_in_db(ctx.txn, ctx.state, ctx.db, None);
     ctx.txn.flush_db(ctx.db)?;
     ctx.propagate(vec![Bytes::from_static(b"FLUSHDB")]);
     ctx.reply().simple(b"OK");
@@ -148,6 +150,9 @@ fn flushdb(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
 
 fn flushall(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     flush_mode(args)?;
+    for db in 0..ctx.state.config.databases {
+        touch_watched_in_db(ctx.txn, ctx.state, db, None);
+    }
     ctx.txn.flush_all()?;
     ctx.state.access_clock.clear();
     ctx.propagate(vec![Bytes::from_static(b"FLUSHALL")]);
@@ -163,7 +168,10 @@ fn swapdb(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
         return Err(CommandError::err("DB index is out of range"));
     }
     if a != b {
-        ctx.txn.swap_db(a as usize, b as usize)?;
+        let (a, b) = (a as usize, b as usize);
+        touch_watched_in_db(ctx.txn, ctx.state, a, Some(b));
+        touch_watched_in_db(ctx.txn, ctx.state, b, Some(a));
+        ctx.txn.swap_db(a, b)?;
         ctx.state.access_clock.clear();
     }
     ctx.propagate(args.to_vec());

@@ -5,6 +5,9 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 use resp_codec::Protocol;
 
+use crate::command::transaction::QueuedTransaction;
+use crate::server::watched_keys::WatchedKey;
+
 /// The per-client state commands can see and change (CLIENT LIST reports it).
 #[derive(Debug)]
 pub struct ClientInfo {
@@ -40,6 +43,12 @@ pub struct ClientInfo {
     pub query_buffer_len: usize,
     /// Bytes waiting in the output buffer (CLIENT LIST `omem=`), updated by the reactor.
     pub output_buffer_len: usize,
+    /// The commands queued since MULTI, `None` outside a transaction.
+    pub transaction: Option<QueuedTransaction>,
+    /// The keys WATCHed since the last EXEC/DISCARD/UNWATCH.
+    pub watched: Vec<WatchedKey>,
+    /// A watched key was written (or flushed) since WATCH: the next EXEC fails.
+    pub watch_invalidated: bool,
 }
 
 impl ClientInfo {
@@ -69,6 +78,9 @@ impl ClientInfo {
             close_requested: false,
             query_buffer_len: 0,
             output_buffer_len: 0,
+            transaction: None,
+            watched: Vec::new(),
+            watch_invalidated: false,
         }
     }
 

@@ -69,6 +69,8 @@ fn idle_clients(state: &ServerState, now_ms: u64) -> Vec<u64> {
         .clients
         .values()
         .filter(|c| now_ms.saturating_sub(c.last_interaction_ms) > timeout_ms)
+        // A blocked client waits on its own timeout, as in Redis.
+        .filter(|c| !state.blocked.is_parked(c.id))
         .map(|c| c.id)
         .collect()
 }

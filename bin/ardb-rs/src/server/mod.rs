@@ -1,5 +1,6 @@
 //! The server: the reactor, connections, timers and the state commands share.
 
+pub mod blocked;
 pub mod client;
 pub mod connection;
 pub mod cron;
@@ -8,3 +9,4 @@ pub mod slab;
 pub mod state;
 pub mod stats;
 pub mod timers;
+pub mod watched_keys;

@@ -13,7 +13,9 @@ use resp_codec::{Limits, RequestDecoder};
 use signal_hook_mio::v1_0::Signals;
 use storage_sled::{Committer, Store, Txn};
 
-use crate::command::dispatch::execute;
+use crate::command::blocking::BlockMode;
+use crate::command::dispatch::{execute, execute_in};
+use crate::server::blocked::{Parked, UnblockReason};
 use crate::server::client::ClientInfo;
 use crate::server::connection::{Connection, ReadOutcome};
 use crate::server::cron;
@@ -134,7 +136,11 @@ impl Reactor {
         let mut events = Events::with_capacity(1024);
         while !self.state.shutdown_requested {
             let now = Instant::now();
-            let timeout = match (&self.group, self.timers.timeout(now)) {
+            let timers = match (self.timers.timeout(now), self.blocked_timeout()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let timeout = match (&self.group, timers) {
                 _ if !self.pending_reads.is_empty() => Some(Duration::ZERO),
                 (Some((_, opened)), t) => {
                     let group = (*opened + GROUP_COMMIT_INTERVAL).saturating_duration_since(now);
@@ -169,8 +175,101 @@ impl Reactor {
             self.commit_group(false);
             self.close_killed();
             self.run_timers();
+            self.end_blocked_waits();
         }
         self.shutdown()
+    }
+
+    /// How long until the earliest blocked client times out.
+    fn blocked_timeout(&self) -> Option<Duration> {
+        let at = self.state.blocked.next_deadline()?;
+        Some(Duration::from_millis(at.saturating_sub(now_ms())))
+    }
+
+    /// Ends the waits that timed out or that CLIENT UNBLOCK ended, replying as Redis does.
+    fn end_blocked_waits(&mut self) {
+        let timed_out = self.state.blocked.timed_out(now_ms());
+        let requested = self.state.blocked.take_unblock_requests();
+        let ended = timed_out
+            .into_iter()
+            .map(|c| (c, UnblockReason::Timeout))
+            .chain(requested);
+        for (client, reason) in ended.collect::<Vec<_>>() {
+            if self.state.blocked.unpark(client).is_none() {
+                continue;
+            }
+            let Some(&index) = self.by_client.get(&client) else {
+                continue;
+            };
+            let protocol = self
+                .state
+                .clients
+                .get(&client)
+                .map_or(resp_codec::Protocol::Resp2, |c| c.protocol);
+            if let Some(conn) = self.connections.get_mut(index) {
+                let mut reply = resp_codec::ReplyWriter::new(&mut conn.output, protocol);
+                match reason {
+                    UnblockReason::Timeout => reply.null_array(),
+                    UnblockReason::Error => {
+                        reply.error("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+                    }
+                }
+            }
+            self.resume(index);
+        }
+    }
+
+    /// Serves parked clients whose keys writes have signalled, in the order they blocked, until no
+    /// signalled key is left (serving one client may signal more keys, as BLMOVE does).
+    fn serve_blocked(&mut self) {
+        self.end_blocked_waits();
+        loop {
+            let ready = self.state.blocked.take_ready();
+            if ready.is_empty() {
+                return;
+            }
+            let mut resumed = Vec::new();
+            for (db, key) in ready {
+                for client in self.state.blocked.waiters(db, &key) {
+                    let Some(Parked { args, .. }) = self.state.blocked.get(client).cloned() else {
+                        continue;
+                    };
+                    let Some(&index) = self.by_client.get(&client) else {
+                        self.state.blocked.unpark(client);
+                        continue;
+                    };
+                    self.group_txn();
+                    let (Some(conn), Some((txn, _))) =
+                        (self.connections.get_mut(index), self.group.as_mut())
+                    else {
+                        continue;
+                    };
+                    let outcome = execute_in(
+                        txn,
+                        &mut self.state,
+                        client,
+                        &args,
+                        &mut conn.output,
+                        now_ms(),
+                        BlockMode::Serving(key.clone()),
+                    );
+                    if outcome.block.is_none() {
+                        self.state.blocked.unpark(client);
+                        resumed.push(index);
+                    }
+                }
+            }
+            for index in resumed {
+                self.resume(index);
+            }
+        }
+    }
+
+    /// A client's wait ended: runs the requests it sent meanwhile and sends its replies.
+    fn resume(&mut self, index: usize) {
+        self.process_input(index);
+        self.commit_group(false);
+        self.flush(index);
     }
 
     fn on_signal(&mut self) {
@@ -324,6 +423,7 @@ impl Reactor {
         let (ReadOutcome::Drained(n) | ReadOutcome::More(n) | ReadOutcome::Closed(n)) = outcome;
         self.state.stats.net_input_bytes += n as u64;
         self.process_input(index);
+        self.serve_blocked();
         self.commit_group(false);
         self.flush(index);
         match outcome {
@@ -360,7 +460,7 @@ impl Reactor {
             conn.decoder.set_limits(limits);
         }
         let client_id = conn.client_id;
-        while !conn.close_after_flush {
+        while !conn.close_after_flush && !self.state.blocked.is_parked(client_id) {
             let request = match conn.decoder.decode(&mut conn.input) {
                 Ok(Some(r)) => r,
                 Ok(None) => break,
@@ -373,7 +473,7 @@ impl Reactor {
                 }
             };
             let args: Vec<Bytes> = request.args;
-            execute(
+            let outcome = execute(
                 txn,
                 &mut self.state,
                 client_id,
@@ -381,6 +481,16 @@ impl Reactor {
                 &mut conn.output,
                 now_ms(),
             );
+            if let Some(block) = outcome.block {
+                let db = self.state.clients.get(&client_id).map_or(0, |c| c.db);
+                let parked = Parked {
+                    db,
+                    args,
+                    keys: block.keys,
+                    deadline_ms: block.deadline_ms,
+                };
+                self.state.blocked.park(client_id, parked);
+            }
             if let Some(info) = self.state.clients.get_mut(&client_id) {
                 if info.close_requested {
                     conn.close_after_flush = true;
@@ -441,7 +551,9 @@ impl Reactor {
     fn close(&mut self, index: usize) {
         if let Some(mut conn) = self.connections.remove(index) {
             let _ = self.poll.registry().deregister(&mut conn.stream);
+            crate::command::transaction::unwatch(&mut self.state, conn.client_id);
             self.state.clients.remove(&conn.client_id);
+            self.state.blocked.unpark(conn.client_id);
             self.by_client.remove(&conn.client_id);
         }
     }

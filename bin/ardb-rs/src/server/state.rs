@@ -7,8 +7,10 @@ use crate::command::effects::EffectStream;
 use crate::command::table::CommandTable;
 use crate::commands::object::AccessClock;
 use crate::config::Config;
+use crate::server::blocked::BlockedClients;
 use crate::server::client::ClientInfo;
 use crate::server::stats::Stats;
+use crate::server::watched_keys::WatchedKeys;
 use crate::util::random::Rng;
 use crate::util::scan_cursors::ScanCursors;
 
@@ -55,6 +57,10 @@ pub struct ServerState {
     pub storage_error: Option<String>,
     /// Reused buffer the effect stream is encoded into.
     pub stream_scratch: bytes::BytesMut,
+    /// Clients parked by blocking commands.
+    pub blocked: BlockedClients,
+    /// The keys clients WATCH.
+    pub watched_keys: WatchedKeys,
     /// The TCP port actually bound (the configured one, or the OS's pick for port 0).
     pub bound_port: u16,
 }
@@ -66,6 +72,8 @@ impl ServerState {
         let run_id = rng.hex_id();
         ServerState {
             bound_port: config.port,
+            blocked: BlockedClients::default(),
+            watched_keys: WatchedKeys::default(),
             config,
             config_file,
             clients: BTreeMap::new(),

@@ -179,14 +179,13 @@ fn lpos_options(opts: &[Bytes]) -> Result<LposOptions, CommandError> {
             }
             o.rank = rank;
         } else if name.eq_ignore_ascii_case(b"COUNT") {
-            let count = integer_arg(value)?;
-            o.count = Some(
-                u64::try_from(count).map_err(|_| CommandError::err("COUNT can't be negative"))?,
-            );
+            let negative = || CommandError::err("COUNT can't be negative");
+            let count = parse_i64(value).ok_or_else(negative)?;
+            o.count = Some(u64::try_from(count).map_err(|_| negative())?);
         } else if name.eq_ignore_ascii_case(b"MAXLEN") {
-            let maxlen = integer_arg(value)?;
-            o.maxlen =
-                u64::try_from(maxlen).map_err(|_| CommandError::err("MAXLEN can't be negative"))?;
+            let negative = || CommandError::err("MAXLEN can't be negative");
+            let maxlen = parse_i64(value).ok_or_else(negative)?;
+            o.maxlen = u64::try_from(maxlen).map_err(|_| negative())?;
         } else {
             return Err(CommandError::Syntax);
         }

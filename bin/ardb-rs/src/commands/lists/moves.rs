@@ -109,6 +109,9 @@ pub(super) fn parse_multi_pop(args: &[Bytes]) -> Result<MultiPop, CommandError> 
     })
 }
 
+/// A key and the elements popped from it.
+pub(super) type Popped = (Bytes, Vec<Vec<u8>>);
+
 /// Pops up to `count` elements from the first non-empty list among `keys`: the key and elements,
 /// `None` if all are empty. Propagates `LPOP|RPOP key <popped>`, the deterministic form.
 pub(super) fn pop_first_nonempty(
@@ -116,7 +119,7 @@ pub(super) fn pop_first_nonempty(
     keys: &[Bytes],
     end: End,
     count: u64,
-) -> Result<Option<(Bytes, Vec<Vec<u8>>)>, CommandError> {
+) -> Result<Option<Popped>, CommandError> {
     for key in keys {
         let Some(mut list) = write_list(ctx, key)? else {
             continue;
@@ -146,7 +149,7 @@ pub(super) fn propagate_pop(ctx: &mut Ctx<'_>, key: &Bytes, end: End, count: Opt
 }
 
 /// Replies `[key, [elements…]]`, or the nil array when nothing was popped.
-pub(super) fn reply_key_and_elements(ctx: &mut Ctx<'_>, popped: Option<(Bytes, Vec<Vec<u8>>)>) {
+pub(super) fn reply_key_and_elements(ctx: &mut Ctx<'_>, popped: Option<Popped>) {
     let mut r = ctx.reply();
     match popped {
         Some((key, elements)) => {

@@ -208,7 +208,7 @@ impl Collection {
             return Ok(());
         };
         let removed = indexes.len() as u64;
-        if last + 1 <= self.len - first {
+        if last < self.len - first {
             // Shift the head side right: rewrite 0..=last without the removed ones.
             let kept: Vec<Vec<u8>> = self.survivors(txn, 0, last + 1, indexes)?;
             for i in 0..=last {
