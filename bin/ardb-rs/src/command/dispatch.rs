@@ -62,15 +62,11 @@ pub fn execute_in(
         }
         None => return Outcome::default(),
     };
-    let spec = match check(state, args, authenticated) {
+    let spec = match check(state, client_id, args, authenticated) {
         Ok(spec) => spec,
         Err(e) => {
             state.stats.error_replies += 1;
-            let line = if transaction::in_multi(state, client_id) {
-                transaction::refuse_queued(state, client_id, args, &e)
-            } else {
-                e.to_line()
-            };
+            let line = transaction::refuse(state, client_id, args, &e);
             resp_codec::ReplyWriter::new(out, protocol).error(line);
             return Outcome::default();
         }
@@ -106,7 +102,7 @@ pub fn run_queued(
         .clients
         .get(&client_id)
         .map_or(resp_codec::Protocol::Resp2, |c| c.protocol);
-    match check(state, args, true) {
+    match check(state, client_id, args, true) {
         Ok(spec) => run(
             txn,
             state,
@@ -128,13 +124,23 @@ pub fn run_queued(
 }
 
 /// The checks before a command runs: it exists with a valid arity, the client may run it
-/// (authentication), and writes are possible.
+/// (authentication, RESP2 subscribed mode), and writes are possible.
 fn check(
     state: &ServerState,
+    client_id: u64,
     args: &[Bytes],
     authenticated: bool,
 ) -> Result<&'static CommandSpec, CommandError> {
     let spec = resolve(state, args)?;
+    let resp2 = state
+        .clients
+        .get(&client_id)
+        .is_some_and(|c| c.protocol == resp_codec::Protocol::Resp2);
+    if resp2 && state.pubsub.is_subscribed(client_id) {
+        if let Some(e) = crate::commands::pubsub::subscribed_mode_error(spec.name) {
+            return Err(e);
+        }
+    }
     if !authenticated && !spec.flags.contains(Flags::NO_AUTH) {
         return Err(CommandError::Other(
             "NOAUTH Authentication required.".to_string(),

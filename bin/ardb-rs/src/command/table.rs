@@ -25,6 +25,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     commands::sets::COMMANDS,
     commands::lists::COMMANDS,
     commands::transactions::COMMANDS,
+    commands::pubsub::COMMANDS,
 ];
 
 /// Case-insensitive lookup of commands by name.

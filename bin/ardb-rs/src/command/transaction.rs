@@ -42,10 +42,10 @@ pub fn in_multi(state: &ServerState, client: u64) -> bool {
         .is_some_and(|c| c.transaction.is_some())
 }
 
-/// A command was refused while `client` was queueing: the transaction is doomed, or, when the
-/// refused command is EXEC itself, discarded at once with the reason (Redis's EXECABORT).
-/// Returns the error line to send.
-pub fn refuse_queued(
+/// A command was refused before running (unknown, wrong arity, not allowed now). Inside MULTI the
+/// transaction is doomed; a refused EXEC discards it at once with the reason (Redis's EXECABORT,
+/// which it sends for a refused EXEC even outside MULTI). Returns the error line to send.
+pub fn refuse(
     state: &mut ServerState,
     client: u64,
     args: &[Bytes],

@@ -103,6 +103,17 @@ pub const COMMANDS: &[CommandSpec] = &[
 ];
 
 fn ping(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
+    if args.len() <= 2
+        && ctx.protocol == Protocol::Resp2
+        && ctx.state.pubsub.is_subscribed(ctx.client_id)
+    {
+        // In RESP2 subscribed mode the reply must look like a message: ["pong", payload].
+        let mut r = ctx.reply();
+        r.array_len(2);
+        r.bulk(b"pong");
+        r.bulk(args.get(1).map_or(&b""[..], |a| &a[..]));
+        return Ok(());
+    }
     match args.len() {
         1 => ctx.reply().simple(b"PONG"),
         2 => ctx.reply().bulk(&args[1]),
@@ -114,6 +125,7 @@ fn ping(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
 fn reset(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CommandResult {
     let authenticated = ctx.state.config.requirepass.is_empty();
     crate::command::transaction::end(ctx.state, ctx.client_id);
+    ctx.state.pubsub.forget(ctx.client_id);
     ctx.db = 0;
     ctx.protocol = Protocol::Resp2;
     if let Some(c) = ctx.client() {

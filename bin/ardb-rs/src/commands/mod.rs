@@ -15,6 +15,7 @@ pub mod info;
 pub mod keys;
 pub mod lists;
 pub mod object;
+pub mod pubsub;
 pub mod scan;
 pub mod server;
 pub mod sets;

@@ -4,6 +4,7 @@ pub mod blocked;
 pub mod client;
 pub mod connection;
 pub mod cron;
+pub mod pubsub;
 pub mod reactor;
 pub mod slab;
 pub mod state;

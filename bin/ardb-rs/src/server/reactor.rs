@@ -265,9 +265,32 @@ impl Reactor {
         }
     }
 
+    /// Sends the pub/sub messages PUBLISH left for other clients.
+    fn deliver_messages(&mut self) {
+        if self.state.pubsub.outbox.is_empty() {
+            return;
+        }
+        let mut touched = Vec::new();
+        for (client, message) in std::mem::take(&mut self.state.pubsub.outbox) {
+            let Some(&index) = self.by_client.get(&client) else {
+                continue;
+            };
+            if let Some(conn) = self.connections.get_mut(index) {
+                conn.output.extend_from_slice(&message);
+                if !touched.contains(&index) {
+                    touched.push(index);
+                }
+            }
+        }
+        for index in touched {
+            self.flush(index);
+        }
+    }
+
     /// A client's wait ended: runs the requests it sent meanwhile and sends its replies.
     fn resume(&mut self, index: usize) {
         self.process_input(index);
+        self.deliver_messages();
         self.commit_group(false);
         self.flush(index);
     }
@@ -424,6 +447,7 @@ impl Reactor {
         self.state.stats.net_input_bytes += n as u64;
         self.process_input(index);
         self.serve_blocked();
+        self.deliver_messages();
         self.commit_group(false);
         self.flush(index);
         match outcome {
@@ -552,6 +576,7 @@ impl Reactor {
         if let Some(mut conn) = self.connections.remove(index) {
             let _ = self.poll.registry().deregister(&mut conn.stream);
             crate::command::transaction::unwatch(&mut self.state, conn.client_id);
+            self.state.pubsub.forget(conn.client_id);
             self.state.clients.remove(&conn.client_id);
             self.state.blocked.unpark(conn.client_id);
             self.by_client.remove(&conn.client_id);

@@ -9,6 +9,7 @@ use crate::commands::object::AccessClock;
 use crate::config::Config;
 use crate::server::blocked::BlockedClients;
 use crate::server::client::ClientInfo;
+use crate::server::pubsub::PubSub;
 use crate::server::stats::Stats;
 use crate::server::watched_keys::WatchedKeys;
 use crate::util::random::Rng;
@@ -61,6 +62,8 @@ pub struct ServerState {
     pub blocked: BlockedClients,
     /// The keys clients WATCH.
     pub watched_keys: WatchedKeys,
+    /// Pub/sub subscriptions and undelivered messages.
+    pub pubsub: PubSub,
     /// The TCP port actually bound (the configured one, or the OS's pick for port 0).
     pub bound_port: u16,
 }
@@ -74,6 +77,7 @@ impl ServerState {
             bound_port: config.port,
             blocked: BlockedClients::default(),
             watched_keys: WatchedKeys::default(),
+            pubsub: PubSub::default(),
             config,
             config_file,
             clients: BTreeMap::new(),
