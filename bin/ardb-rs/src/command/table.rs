@@ -26,6 +26,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     commands::lists::COMMANDS,
     commands::transactions::COMMANDS,
     commands::pubsub::COMMANDS,
+    commands::hyperloglog::COMMANDS,
 ];
 
 /// Case-insensitive lookup of commands by name.

@@ -11,6 +11,7 @@ pub mod connection;
 pub mod counters;
 pub mod expire;
 pub mod hashes;
+pub mod hyperloglog;
 pub mod info;
 pub mod keys;
 pub mod lists;
