@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side throughput of ardb-rs and redis-server (appendonly yes, appendfsync everysec), measured
-# with redis-benchmark in the same run: 50 clients, SET/GET/INCR/MSET, without and with -P 16.
+# with redis-benchmark in the same run: 50 clients, strings and every collection type (the tests in
+# TESTS), without and with -P 16.
 # Prints a table of both throughputs and their ratio and writes it to docs/benchmarks.md.
 #
 # Environment: REQUESTS (default 200000), PIPELINED_REQUESTS (default 500000), ROUNDS (default 3;
@@ -14,7 +15,7 @@ PIPELINED_REQUESTS=${PIPELINED_REQUESTS:-500000}
 ROUNDS=${ROUNDS:-3}
 ARDB_RS_BIN=${ARDB_RS_BIN:-$PWD/target/release/ardb-rs}
 OUT=${OUT:-docs/benchmarks.md}
-TESTS=set,get,incr,mset
+TESTS=${TESTS:-set,get,incr,mset,lpush,rpush,lpop,rpop,sadd,spop,hset,zadd,lrange_100,lrange_600}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() {
@@ -69,7 +70,9 @@ done
 table="| test | pipeline | redis-server ops/s | ardb-rs ops/s | ratio ardb-rs / redis |
 |---|---|---:|---:|---:|"
 for pipeline in 1 16; do
-  for test in SET GET INCR "MSET (10 keys)"; do
+  for test in SET GET INCR "MSET (10 keys)" LPUSH RPUSH LPOP RPOP SADD SPOP HSET ZADD \
+      "LRANGE_100 (first 100 elements)" "LRANGE_600 (first 600 elements)"; do
+    [ -n "${best[redis/$pipeline/$test]:-}" ] || continue
     r=${best[redis/$pipeline/$test]:-0}; a=${best[ardb/$pipeline/$test]:-0}
     ratio=$(python3 -c "print('%.2f' % (float('$a')/float('$r')) if float('$r') else 'n/a')")
     table+=$'\n'"| $test | $([ "$pipeline" = 1 ] && echo none || echo "-P $pipeline") | $(printf '%.0f' "$r") | $(printf '%.0f' "$a") | $ratio |"

@@ -27,6 +27,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     commands::transactions::COMMANDS,
     commands::pubsub::COMMANDS,
     commands::hyperloglog::COMMANDS,
+    commands::sort::COMMANDS,
 ];
 
 /// Case-insensitive lookup of commands by name.
