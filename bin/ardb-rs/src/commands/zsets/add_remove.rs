@@ -11,11 +11,17 @@ use crate::command::error::{CommandError, CommandResult};
 /// The ZADD flags (`NX`, `XX`, `GT`, `LT`, `CH`, `INCR`).
 #[derive(Default, Clone, Copy)]
 struct AddFlags {
+    /// Only add new members.
     nx: bool,
+    /// Only update existing members.
     xx: bool,
+    /// Only update to a greater score.
     gt: bool,
+    /// Only update to a lower score.
     lt: bool,
+    /// Reply with added + changed instead of added.
     ch: bool,
+    /// Add the score to the current one and reply with the result (ZINCRBY).
     incr: bool,
 }
 
@@ -155,6 +161,7 @@ fn add_generic(ctx: &mut Ctx<'_>, args: &[Bytes], flags: AddFlags, first: usize)
     Ok(())
 }
 
+/// ZADD `key [NX|XX] [GT|LT] [CH] [INCR] score member…`: parses the leading flags, then shares the add path with ZINCRBY (Redis runs both through `zaddGenericCommand`).
 pub(super) fn zadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let mut flags = AddFlags::default();
     let mut i = 2;
@@ -180,6 +187,7 @@ pub(super) fn zadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     add_generic(ctx, args, flags, i)
 }
 
+/// ZINCRBY `key increment member`: ZADD INCR with one pair, as Redis implements it.
 pub(super) fn zincrby(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let flags = AddFlags {
         incr: true,
@@ -188,6 +196,7 @@ pub(super) fn zincrby(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     add_generic(ctx, args, flags, 2)
 }
 
+/// ZREM `key member…`: removes the members present, replies how many; propagates as sent when any was removed.
 pub(super) fn zrem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let key = &args[1];
     let Some(mut z) = write_zset(ctx, key)? else {
@@ -208,12 +217,14 @@ pub(super) fn zrem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     Ok(())
 }
 
+/// ZCARD `key`: the header's member count, O(1).
 pub(super) fn zcard(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let len = read_zset(ctx, &args[1])?.map_or(0, |z| z.len);
     ctx.reply().integer(i64::try_from(len).unwrap_or(i64::MAX));
     Ok(())
 }
 
+/// ZSCORE `key member`: the score (RESP2 bulk in %.17g, RESP3 double) or nil, one lookup.
 pub(super) fn zscore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let score = match read_zset(ctx, &args[1])? {
         Some(z) => z.zscore(ctx.txn, &args[2])?,
@@ -226,6 +237,7 @@ pub(super) fn zscore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     Ok(())
 }
 
+/// ZMSCORE `key member…`: one score or nil per member, one lookup each.
 pub(super) fn zmscore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let z = read_zset(ctx, &args[1])?;
     let mut scores = Vec::with_capacity(args.len() - 2);

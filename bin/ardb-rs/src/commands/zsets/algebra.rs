@@ -20,23 +20,32 @@ use crate::util::numbers::parse_i64;
 /// Which operation a command performs.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Op {
+    /// ZUNION: every member of any source.
     Union,
+    /// ZINTER: members of every source.
     Inter,
+    /// ZDIFF: members of the first source only.
     Diff,
 }
 
 /// How scores of a member present in several sources combine.
 #[derive(Clone, Copy)]
 enum Aggregate {
+    /// Add the weighted scores (the default).
     Sum,
+    /// Keep the lowest weighted score.
     Min,
+    /// Keep the highest weighted score.
     Max,
 }
 
 /// One input: a sorted set, a plain set (scores 1), or a missing key.
 enum Source {
+    /// A missing key: an empty set.
     Missing,
+    /// A sorted set.
     Sorted(ZSet),
+    /// A plain set, every member scored 1.
     Plain(Collection),
 }
 
@@ -119,9 +128,13 @@ fn aggregate(target: &mut f64, value: f64, how: Aggregate) {
 
 /// What the options and sources of one call come to.
 struct Parsed {
+    /// The sources in argument order, each with its weight (1 unless WEIGHTS).
     sources: Vec<(Source, f64)>,
+    /// How scores combine.
     aggregate: Aggregate,
+    /// Reply with scores (ZUNION/ZINTER/ZDIFF only).
     withscores: bool,
+    /// ZINTERCARD's LIMIT (0 = none).
     limit: u64,
 }
 
@@ -306,30 +319,37 @@ fn store_op(ctx: &mut Ctx<'_>, args: &[Bytes], op: Op) -> CommandResult {
     Ok(())
 }
 
+/// ZUNION `numkeys key… [WEIGHTS w…] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]`.
 pub(super) fn zunion(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     reply_op(ctx, args, Op::Union)
 }
 
+/// ZINTER `numkeys key… [WEIGHTS w…] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]`.
 pub(super) fn zinter(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     reply_op(ctx, args, Op::Inter)
 }
 
+/// ZDIFF `numkeys key… [WITHSCORES]`: the first set's members found in no other, with its scores.
 pub(super) fn zdiff(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     reply_op(ctx, args, Op::Diff)
 }
 
+/// ZUNIONSTORE `dst numkeys key… [WEIGHTS w…] [AGGREGATE …]`.
 pub(super) fn zunionstore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     store_op(ctx, args, Op::Union)
 }
 
+/// ZINTERSTORE `dst numkeys key… [WEIGHTS w…] [AGGREGATE …]`.
 pub(super) fn zinterstore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     store_op(ctx, args, Op::Inter)
 }
 
+/// ZDIFFSTORE `dst numkeys key…`.
 pub(super) fn zdiffstore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     store_op(ctx, args, Op::Diff)
 }
 
+/// ZINTERCARD `numkeys key… [LIMIT n]`: the intersection's size, stopping at LIMIT (0 = none).
 pub(super) fn zintercard(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let p = parse(ctx, args, 1, Op::Inter, false, true)?;
     let items = compute(ctx.txn, p, Op::Inter)?;

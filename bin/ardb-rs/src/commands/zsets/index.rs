@@ -48,7 +48,7 @@ fn index_seek(score: f64, bump: u64) -> Option<Vec<u8>> {
     Some(k)
 }
 
-/// The exclusive end of the score index (the byte after `s`).
+/// The exclusive end of the score index (the byte after `s`), bounding index walks.
 const INDEX_END: &[u8] = &[INDEX + 1];
 /// The start of the score index.
 const INDEX_START: &[u8] = &[INDEX];

@@ -29,10 +29,15 @@ use crate::command::spec::{CommandSpec, Flags, KeySpec};
 use crate::commands::collection::{is_compact, Collection};
 use index::Scored;
 
+/// Shared command-table text/flags, named once so the table rows stay short.
 const WRITE_FAST: Flags = Flags::WRITE.with(Flags::FAST);
+/// Shared command-table text/flags, named once so the table rows stay short.
 const READ_FAST: Flags = Flags::READONLY.with(Flags::FAST);
+/// Shared command-table text/flags, named once so the table rows stay short.
 const WRITE_DENYOOM: Flags = Flags::WRITE.with(Flags::DENYOOM);
+/// Shared command-table text/flags, named once so the table rows stay short.
 const WRITE_DENYOOM_FAST: Flags = WRITE_DENYOOM.with(Flags::FAST);
+/// Shared command-table text/flags, named once so the table rows stay short.
 const BLOCKING: Flags = Flags::WRITE.with(Flags::NOSCRIPT).with(Flags::FAST);
 /// Keys: every argument but the last (BZPOPMIN, BZPOPMAX).
 const ALL_BUT_LAST: KeySpec = KeySpec {
@@ -73,12 +78,19 @@ const fn spec(
     }
 }
 
+/// Shared command-table text/flags, named once so the table rows stay short.
 const LOG_N: &str = "O(log(N)) where N is the number of elements in the sorted set.";
+/// Shared command-table text/flags, named once so the table rows stay short.
 const RANGE_C: &str = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.";
+/// Shared command-table text/flags, named once so the table rows stay short.
 const REM_C: &str = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.";
+/// Shared command-table text/flags, named once so the table rows stay short.
 const UNION_C: &str = "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.";
+/// Shared command-table text/flags, named once so the table rows stay short.
 const INTER_C: &str = "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.";
+/// Shared command-table text/flags, named once so the table rows stay short.
 const DIFF_C: &str = "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.";
+/// Shared command-table text/flags, named once so the table rows stay short.
 const POP_C: &str = "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.";
 
 /// This family's commands.

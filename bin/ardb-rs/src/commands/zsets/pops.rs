@@ -46,10 +46,12 @@ fn pop_effect(key: &Bytes, max: bool, n: Option<usize>) -> Vec<Bytes> {
     effect
 }
 
+/// ZPOPMIN `key [count]`: pops from the low end.
 pub(super) fn zpopmin(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     pop_command(ctx, args, false)
 }
 
+/// ZPOPMAX `key [count]`: pops from the high end.
 pub(super) fn zpopmax(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     pop_command(ctx, args, true)
 }
@@ -95,8 +97,11 @@ fn pop_command(ctx: &mut Ctx<'_>, args: &[Bytes], max: bool) -> CommandResult {
 
 /// The parsed `numkeys key… MIN|MAX [COUNT n]` of ZMPOP/BZMPOP.
 struct MultiPop {
+    /// The keys to try, in order.
     keys: Vec<Bytes>,
+    /// MAX pops the highest scores, MIN the lowest.
     max: bool,
+    /// How many members to pop at most (COUNT, default 1).
     count: u64,
 }
 
@@ -183,6 +188,7 @@ fn reply_multi(ctx: &mut Ctx<'_>, key: &[u8], popped: &[Scored]) {
     }
 }
 
+/// ZMPOP `numkeys key… MIN|MAX [COUNT n]`: pops from the first existing sorted set; a nil array when none exists. Propagates `ZPOPMIN|ZPOPMAX key n`.
 pub(super) fn zmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let m = parse_multi_pop(&args[1..])?;
     match pop_first(ctx, &m.keys, m.max, Some(m.count))? {
@@ -192,10 +198,12 @@ pub(super) fn zmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     Ok(())
 }
 
+/// BZPOPMIN `key… timeout`: ZPOPMIN on the first non-empty key, or block.
 pub(super) fn bzpopmin(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     blocking_pop(ctx, args, false)
 }
 
+/// BZPOPMAX `key… timeout`: ZPOPMAX on the first non-empty key, or block.
 pub(super) fn bzpopmax(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     blocking_pop(ctx, args, true)
 }
@@ -219,6 +227,7 @@ fn blocking_pop(ctx: &mut Ctx<'_>, args: &[Bytes], max: bool) -> CommandResult {
     Ok(())
 }
 
+/// BZMPOP `timeout numkeys key… MIN|MAX [COUNT n]`: ZMPOP, or block; the timeout is parsed first, as in Redis.
 pub(super) fn bzmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let deadline = parse_timeout(&args[1], ctx.now_ms)?;
     let m = parse_multi_pop(&args[2..])?;

@@ -70,6 +70,7 @@ fn distinct(txn: &Txn, z: &ZSet, count: u64, rng: &mut Rng) -> Result<Vec<Scored
     Ok(picked)
 }
 
+/// ZRANDMEMBER `key [count [WITHSCORES]]`: a positive count draws distinct members (the whole set, in order, when it covers it), a negative one draws with repetition.
 pub(super) fn zrandmember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let Some(count_arg) = args.get(2) else {
         let picked = match read_zset(ctx, &args[1])? {
@@ -141,6 +142,7 @@ pub(super) fn zrandmember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     Ok(())
 }
 
+/// ZSCAN `key cursor [MATCH pattern] [COUNT n]`: scores as bulk strings in both protocols, as Redis sends them.
 pub(super) fn zscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let cursor = scan_cursor(&args[2])?;
     let key = &args[1];

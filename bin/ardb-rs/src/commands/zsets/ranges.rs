@@ -29,8 +29,11 @@ enum RangeType {
 
 /// A parsed range of one of the three kinds.
 enum Range {
+    /// Start and stop ranks as given (negative counts from the end).
     Rank(i64, i64),
+    /// A score range.
     Score(ScoreRange),
+    /// A lexicographic range.
     Lex(LexRange),
 }
 
@@ -166,35 +169,43 @@ fn zrange_generic(
     Ok(())
 }
 
+/// ZRANGE `key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]`.
 pub(super) fn zrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     zrange_generic(ctx, args, 1, None, RangeType::Auto, None)
 }
 
+/// ZRANGESTORE `dst src min max …`: ZRANGE's selection stored in `dst` (deleted when empty).
 pub(super) fn zrangestore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let dst = args[1].clone();
     zrange_generic(ctx, args, 2, Some(&dst), RangeType::Auto, None)
 }
 
+/// ZREVRANGE `key start stop [WITHSCORES]`: ranks counted from the highest score.
 pub(super) fn zrevrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     zrange_generic(ctx, args, 1, None, RangeType::Rank, Some(true))
 }
 
+/// ZRANGEBYSCORE `key min max [WITHSCORES] [LIMIT offset count]`.
 pub(super) fn zrangebyscore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     zrange_generic(ctx, args, 1, None, RangeType::Score, Some(false))
 }
 
+/// ZREVRANGEBYSCORE `key max min [WITHSCORES] [LIMIT offset count]`.
 pub(super) fn zrevrangebyscore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     zrange_generic(ctx, args, 1, None, RangeType::Score, Some(true))
 }
 
+/// ZRANGEBYLEX `key min max [LIMIT offset count]`.
 pub(super) fn zrangebylex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     zrange_generic(ctx, args, 1, None, RangeType::Lex, Some(false))
 }
 
+/// ZREVRANGEBYLEX `key max min [LIMIT offset count]`.
 pub(super) fn zrevrangebylex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     zrange_generic(ctx, args, 1, None, RangeType::Lex, Some(true))
 }
 
+/// ZCOUNT `key min max`: counts the members walked in the score range.
 pub(super) fn zcount(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let range = ScoreRange::parse(&args[2], &args[3])?;
     let mut n = 0i64;
@@ -208,6 +219,7 @@ pub(super) fn zcount(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     Ok(())
 }
 
+/// ZLEXCOUNT `key min max`: counts the members walked in the lexicographic range.
 pub(super) fn zlexcount(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let range = LexRange::parse(&args[2], &args[3])?;
     let mut n = 0i64;
@@ -237,10 +249,12 @@ fn rank(ctx: &mut Ctx<'_>, args: &[Bytes], reverse: bool) -> CommandResult {
     Ok(())
 }
 
+/// ZRANK `key member`: the 0-based rank in ascending order, or nil (no WITHSCORE in 7.0: arity 3).
 pub(super) fn zrank(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     rank(ctx, args, false)
 }
 
+/// ZREVRANK `key member`: the 0-based rank in descending order, or nil.
 pub(super) fn zrevrank(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     rank(ctx, args, true)
 }
@@ -264,17 +278,20 @@ fn remove_range(ctx: &mut Ctx<'_>, args: &[Bytes], range: Range) -> CommandResul
     Ok(())
 }
 
+/// ZREMRANGEBYRANK `key start stop`: ranks parsed before the key is looked up, as Redis does.
 pub(super) fn zremrangebyrank(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let start = parse_i64(&args[2]).ok_or(CommandError::NotInteger)?;
     let end = parse_i64(&args[3]).ok_or(CommandError::NotInteger)?;
     remove_range(ctx, args, Range::Rank(start, end))
 }
 
+/// ZREMRANGEBYSCORE `key min max`: the range parsed before the key is looked up, as Redis does.
 pub(super) fn zremrangebyscore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let range = ScoreRange::parse(&args[2], &args[3])?;
     remove_range(ctx, args, Range::Score(range))
 }
 
+/// ZREMRANGEBYLEX `key min max`: the range parsed before the key is looked up, as Redis does.
 pub(super) fn zremrangebylex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let range = LexRange::parse(&args[2], &args[3])?;
     remove_range(ctx, args, Range::Lex(range))

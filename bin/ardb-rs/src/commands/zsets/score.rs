@@ -7,8 +7,11 @@ use crate::command::error::CommandError;
 /// What C's `strtod` makes of a string: the value, how many bytes it consumed (0 = no conversion)
 /// and whether it reported ERANGE (overflow to infinity or underflow to zero).
 struct Strtod {
+    /// The converted value (0 when nothing converted).
     value: f64,
+    /// Bytes consumed, leading spaces included; 0 when no conversion.
     consumed: usize,
+    /// ERANGE: the value overflowed to infinity or underflowed to zero.
     erange: bool,
 }
 
@@ -239,14 +242,18 @@ pub(crate) fn from_sortable(bytes: [u8; 8]) -> f64 {
 /// One end of a score range: the value and whether it is excluded (`(`).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ScoreBound {
+    /// The bound's score (-0 normalised to 0).
     pub(crate) value: f64,
+    /// Whether the bound itself is excluded.
     pub(crate) exclusive: bool,
 }
 
 /// A `min max` score range (ZRANGEBYSCORE, ZCOUNT, ZREMRANGEBYSCORE).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ScoreRange {
+    /// The lower end.
     pub(crate) min: ScoreBound,
+    /// The upper end.
     pub(crate) max: ScoreBound,
 }
 
@@ -258,8 +265,8 @@ fn parse_score_bound(arg: &[u8]) -> Option<ScoreBound> {
         _ => (false, arg),
     };
     let r = strtod(text);
-    let consumed = if r.consumed == 0 { 0 } else { r.consumed };
-    if consumed != text.len() || r.value.is_nan() {
+    // No conversion leaves strtod's end at the start: fine only for an empty text (it reads 0).
+    if r.consumed != text.len() || r.value.is_nan() {
         return None;
     }
     Some(ScoreBound {
@@ -294,7 +301,9 @@ pub(crate) enum LexBound {
 /// A `min max` lexicographic range (ZRANGEBYLEX, ZLEXCOUNT, ZREMRANGEBYLEX).
 #[derive(Clone, Debug)]
 pub(crate) struct LexRange {
+    /// The lower end.
     pub(crate) min: LexBound,
+    /// The upper end.
     pub(crate) max: LexBound,
 }
 
