@@ -149,3 +149,170 @@ fn randmember_and_scan() {
         .starts_with("*2\r\n$1\r\n0\r\n*4\r\n"));
     assert_eq!(t.reply(&["OBJECT", "ENCODING", "z"]), bulk("listpack"));
 }
+
+#[test]
+fn wrong_type_everywhere_and_nothing_written() {
+    let mut t = TestServer::new();
+    t.reply(&["SET", "str", "v"]);
+    t.reply(&["ZADD", "z", "1", "a"]);
+    let cmds: &[&[&str]] = &[
+        &["ZADD", "str", "1", "a"],
+        &["ZINCRBY", "str", "1", "a"],
+        &["ZREM", "str", "a"],
+        &["ZCARD", "str"],
+        &["ZSCORE", "str", "a"],
+        &["ZMSCORE", "str", "a"],
+        &["ZRANK", "str", "a"],
+        &["ZCOUNT", "str", "0", "1"],
+        &["ZLEXCOUNT", "str", "-", "+"],
+        &["ZRANGE", "str", "0", "-1"],
+        &["ZRANGESTORE", "d", "str", "0", "-1"],
+        &["ZREMRANGEBYRANK", "str", "0", "-1"],
+        &["ZPOPMIN", "str"],
+        &["ZMPOP", "2", "nokey", "str", "MIN"],
+        &["BZPOPMIN", "str", "0"],
+        &["ZRANDMEMBER", "str"],
+        &["ZSCAN", "str", "0"],
+        &["ZUNION", "2", "z", "str"],
+        &["ZINTERSTORE", "d", "2", "nokey", "str"],
+        &["ZDIFF", "2", "z", "str"],
+        &["ZINTERCARD", "1", "str"],
+    ];
+    for args in cmds {
+        let ran = t.run(args);
+        assert_eq!(ran.reply, WRONGTYPE, "{args:?}");
+        assert!(ran.effects.is_empty(), "{args:?}");
+    }
+    assert_eq!(t.reply(&["EXISTS", "d"]), ":0\r\n");
+    assert_eq!(t.reply(&["GET", "str"]), bulk("v"));
+}
+
+#[test]
+fn option_errors() {
+    let mut t = TestServer::new();
+    t.reply(&["ZADD", "z", "1", "a", "2", "b"]);
+    let cases: &[(&[&str], &str)] = &[
+        (&["ZRANGE", "z", "0", "1", "LIMIT", "0", "1"],
+            "-ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX\r\n"),
+        (&["ZRANGE", "z", "-", "+", "BYLEX", "WITHSCORES"],
+            "-ERR syntax error, WITHSCORES not supported in combination with BYLEX\r\n"),
+        (&["ZRANGE", "z", "0", "1", "REV", "REV"], "-ERR syntax error\r\n"),
+        (&["ZRANGESTORE", "d", "z", "0", "1", "WITHSCORES"], "-ERR syntax error\r\n"),
+        (&["ZRANGEBYSCORE", "z", "x", "1"], "-ERR min or max is not a float\r\n"),
+        (&["ZRANGEBYLEX", "z", "a", "+"], "-ERR min or max not valid string range item\r\n"),
+        (&["ZPOPMAX", "z", "1", "2"], "-ERR syntax error\r\n"),
+        (&["ZPOPMIN", "z", "-1"], "-ERR value is out of range, must be positive\r\n"),
+        (&["ZMPOP", "0", "z", "MIN"], "-ERR numkeys should be greater than 0\r\n"),
+        (&["ZMPOP", "1", "z", "MIN", "COUNT", "0"], "-ERR count should be greater than 0\r\n"),
+        (&["ZMPOP", "1", "z", "LEFT"], "-ERR syntax error\r\n"),
+        (&["ZUNION", "0", "z"], "-ERR at least 1 input key is needed for 'zunion' command\r\n"),
+        (&["ZUNION", "2", "z"], "-ERR syntax error\r\n"),
+        (&["ZUNION", "1", "z", "WEIGHTS", "x"], "-ERR weight value is not a float\r\n"),
+        (&["ZDIFF", "1", "z", "WEIGHTS", "1"], "-ERR syntax error\r\n"),
+        (&["ZINTERCARD", "1", "z", "LIMIT", "-1"], "-ERR LIMIT can't be negative\r\n"),
+        (&["ZRANDMEMBER", "z", "-9223372036854775808"],
+            "-ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807\r\n"),
+        (&["ZRANDMEMBER", "z", "1", "WITHSCORE"], "-ERR syntax error\r\n"),
+        (&["ZRANK", "z", "a", "WITHSCORE"], "-ERR wrong number of arguments for 'zrank' command\r\n"),
+        (&["BZPOPMIN", "z", "-1"], "-ERR timeout is negative\r\n"),
+    ];
+    for (args, want) in cases {
+        let ran = t.run(args);
+        assert_eq!(&ran.reply, want, "{args:?}");
+        assert!(ran.effects.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn resp3_shapes() {
+    let mut t = TestServer::new();
+    t.reply(&["HELLO", "3"]);
+    t.reply(&["ZADD", "z", "1", "a", "2.5", "b"]);
+    assert_eq!(t.reply(&["ZSCORE", "z", "b"]), ",2.5\r\n");
+    assert_eq!(t.reply(&["ZSCORE", "z", "x"]), "_\r\n");
+    assert_eq!(
+        t.reply(&["ZRANGE", "z", "0", "-1", "WITHSCORES"]),
+        "*2\r\n*2\r\n$1\r\na\r\n,1\r\n*2\r\n$1\r\nb\r\n,2.5\r\n"
+    );
+    assert_eq!(
+        t.reply(&["ZSCAN", "z", "0"]),
+        "*2\r\n$1\r\n0\r\n*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$3\r\n2.5\r\n"
+    );
+    assert_eq!(t.reply(&["ZPOPMIN", "z"]), "*2\r\n$1\r\na\r\n,1\r\n");
+    assert_eq!(
+        t.reply(&["ZPOPMIN", "z", "1"]),
+        "*1\r\n*2\r\n$1\r\nb\r\n,2.5\r\n"
+    );
+    assert_eq!(t.reply(&["ZMPOP", "1", "z", "MIN"]), "_\r\n");
+}
+
+#[test]
+fn encoding_follows_redis_limits() {
+    let mut t = TestServer::new();
+    let long = "x".repeat(65);
+    t.reply(&["ZADD", "z", "1", &long, "2", "b"]);
+    assert_eq!(t.reply(&["OBJECT", "ENCODING", "z"]), bulk("skiplist"));
+    t.reply(&["ZREM", "z", &long]);
+    assert_eq!(t.reply(&["OBJECT", "ENCODING", "z"]), bulk("skiplist"));
+    t.reply(&["ZRANGESTORE", "d", "z", "0", "-1"]);
+    assert_eq!(t.reply(&["OBJECT", "ENCODING", "d"]), bulk("listpack"));
+    let mut args: Vec<String> = vec!["ZADD".into(), "many".into()];
+    for i in 0..129 {
+        args.push(i.to_string());
+        args.push(format!("m{i}"));
+    }
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(t.reply(&refs), ":129\r\n");
+    assert_eq!(t.reply(&["OBJECT", "ENCODING", "many"]), bulk("skiplist"));
+    assert_eq!(t.reply(&["ZRANK", "many", "m100"]), ":100\r\n");
+    assert_eq!(t.reply(&["ZREVRANK", "many", "m100"]), ":28\r\n");
+    // A large set is scanned with real cursors, in member order.
+    let first = t.reply(&["ZSCAN", "many", "0", "COUNT", "5"]);
+    assert!(!first.starts_with("*2\r\n$1\r\n0\r\n"));
+    assert_eq!(bulks(&first).len(), 11);
+}
+
+#[test]
+fn stores_replace_and_delete_destinations() {
+    let mut t = TestServer::new();
+    t.reply(&["SET", "d", "old"]);
+    t.reply(&["ZADD", "z", "1", "a"]);
+    let ran = t.run(&["ZRANGESTORE", "d", "nokey", "0", "-1"]);
+    assert_eq!(ran.reply, ":0\r\n");
+    assert_eq!(ran.effects, vec!["0: ZRANGESTORE d nokey 0 -1"]);
+    assert_eq!(t.reply(&["EXISTS", "d"]), ":0\r\n");
+    let ran = t.run(&["ZRANGESTORE", "d", "nokey", "0", "-1"]);
+    assert!(ran.effects.is_empty());
+    let ran = t.run(&["ZDIFFSTORE", "d", "1", "z"]);
+    assert_eq!(ran.reply, ":1\r\n");
+    assert_eq!(ran.effects, vec!["0: ZDIFFSTORE d 1 z"]);
+    assert_eq!(t.reply(&["TYPE", "d"]), "+zset\r\n");
+    let ran = t.run(&["ZUNIONSTORE", "z", "2", "z", "d", "WEIGHTS", "2", "3"]);
+    assert_eq!(ran.reply, ":1\r\n");
+    assert_eq!(t.reply(&["ZSCORE", "z", "a"]), bulk("5"));
+}
+
+#[test]
+fn blocking_pops_serve_at_once_or_park() {
+    let mut t = TestServer::new();
+    t.reply(&["ZADD", "b", "1", "x", "2", "y", "3", "w"]);
+    let ran = t.run(&["BZPOPMIN", "a", "b", "0"]);
+    assert_eq!(ran.reply, "*3\r\n$1\r\nb\r\n$1\r\nx\r\n$1\r\n1\r\n");
+    assert_eq!(ran.effects, ["0: ZPOPMIN b"]);
+    let ran = t.run(&["BZMPOP", "1", "2", "a", "b", "MAX", "COUNT", "1"]);
+    assert_eq!(
+        ran.reply,
+        "*2\r\n$1\r\nb\r\n*1\r\n*2\r\n$1\r\nw\r\n$1\r\n3\r\n"
+    );
+    assert_eq!(ran.effects, ["0: ZPOPMAX b 1"]);
+    // Nothing to serve: no reply (the reactor parks the client), no effect.
+    let ran = t.run(&["BZPOPMAX", "a", "0.5"]);
+    assert_eq!(ran.reply, "");
+    assert!(ran.effects.is_empty());
+    let ran = t.run(&["BZMPOP", "0", "1", "a", "MIN"]);
+    assert_eq!(ran.reply, "");
+    assert_eq!(
+        t.reply(&["BZMPOP", "x", "1", "a", "MIN"]),
+        "-ERR timeout is not a float or out of range\r\n"
+    );
+}
