@@ -294,7 +294,12 @@ fn compute(txn: &Txn, mut p: Parsed, op: Op) -> Result<Vec<Scored>, CommandError
             }
         }
     }
-    out.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    // Numeric order (so -0 ties with 0, as in Redis's skiplist), then member bytes; no NaN gets here.
+    out.sort_by(|a, b| {
+        a.1.partial_cmp(&b.1)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.0.cmp(&b.0))
+    });
     Ok(out)
 }
 

@@ -7,9 +7,10 @@
 
 use storage_sled::Txn;
 
-use super::score::{from_sortable, normalize, sortable, LexRange, ScoreRange};
+use super::score::{from_sortable, normalize, sortable, LexBound, LexRange, ScoreRange};
 use crate::command::error::CommandError;
 use crate::commands::collection::{Collection, PAGE};
+use crate::util::random_descent::successor;
 
 /// The prefix of the member records.
 const MEMBER: u8 = b'm';
@@ -97,7 +98,7 @@ pub(crate) fn walk(
                 if reverse {
                     hi = last.clone();
                 } else {
-                    lo = crate::util::random_descent::successor(last);
+                    lo = successor(last);
                 }
             }
             _ => return Ok(()),
@@ -263,8 +264,29 @@ impl Collection {
         if !range.above_min(&last.0) || !range.below_max(&first.0) {
             return Ok(());
         }
+        // Redis's lexicographic ranges are meant for sets whose members all share one score: then
+        // the range maps onto one stretch of the index and the walk seeks straight to it.
+        let (mut from, mut to) = (INDEX_START.to_vec(), INDEX_END.to_vec());
+        if sortable(first.1) == sortable(last.1) {
+            let mut prefix = vec![INDEX];
+            prefix.extend_from_slice(&sortable(first.1));
+            let with = |m: &[u8]| [prefix.as_slice(), m].concat();
+            from = match &range.min {
+                LexBound::Inclusive(v) => with(v),
+                LexBound::Exclusive(v) => successor(&with(v)),
+                LexBound::Min | LexBound::Max => prefix.clone(),
+            };
+            if let Some(end) = index_seek(first.1, 1) {
+                to = end;
+            }
+            match &range.max {
+                LexBound::Inclusive(v) => to = successor(&with(v)),
+                LexBound::Exclusive(v) => to = with(v),
+                LexBound::Min | LexBound::Max => {}
+            }
+        }
         let mut started = false;
-        self.zwalk(txn, reverse, |m, s| {
+        walk(txn, self.version, &from, &to, reverse, |m, s| {
             if !started {
                 let reached = if reverse {
                     range.below_max(m)
@@ -308,7 +330,7 @@ impl Collection {
         limit: usize,
     ) -> Result<Vec<Scored>, CommandError> {
         let from = match after {
-            Some(a) => crate::util::random_descent::successor(&member_key(a)),
+            Some(a) => successor(&member_key(a)),
             None => vec![MEMBER],
         };
         let page = txn.elements(self.version, Some(&from), Some(&[MEMBER + 1]), false, limit)?;

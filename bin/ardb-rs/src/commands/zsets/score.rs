@@ -204,7 +204,9 @@ pub(crate) fn parse_score(arg: &[u8]) -> Option<f64> {
     if r.consumed != arg.len() || (r.erange && overflow_or_zero) || r.value.is_nan() {
         return None;
     }
-    Some(normalize(r.value))
+    // Not normalised: Redis replies with the score as computed (ZINCRBY of -0 on a new member
+    // answers `-0`) while what it stores reads back as 0, which [`sortable`] and the index see to.
+    Some(r.value)
 }
 
 /// Turns -0 into 0: Redis never shows a stored score as `-0`, and the index needs one zero.
@@ -382,7 +384,7 @@ mod tests {
             ("Infinity", Some(f64::INFINITY)),
             ("-INF", Some(f64::NEG_INFINITY)),
             ("5e-324", Some(5e-324)),
-            ("-0", Some(0.0)),
+            ("-0", Some(-0.0)),
             ("nan", None),
             (" 1", None),
             ("1 ", None),
