@@ -24,6 +24,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     commands::hashes::COMMANDS,
     commands::sets::COMMANDS,
     commands::lists::COMMANDS,
+    commands::zsets::COMMANDS,
     commands::transactions::COMMANDS,
     commands::pubsub::COMMANDS,
     commands::hyperloglog::COMMANDS,

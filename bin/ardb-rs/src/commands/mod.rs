@@ -23,3 +23,4 @@ pub mod sets;
 pub mod sort;
 pub mod strings;
 pub mod transactions;
+pub mod zsets;

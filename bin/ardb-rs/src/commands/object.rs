@@ -127,7 +127,7 @@ fn encoding_name(meta: &Meta) -> &'static str {
         (KeyKind::String, None) => "raw",
         (KeyKind::List, _) => "quicklist",
         (KeyKind::Set, _) => crate::commands::sets::encoding_name(meta),
-        (KeyKind::ZSet, _) => "skiplist",
+        (KeyKind::ZSet, _) => crate::commands::zsets::encoding_name(meta),
         (KeyKind::Hash, _) => crate::commands::hashes::encoding_name(meta),
         (KeyKind::Stream, _) => "stream",
     }
