@@ -29,6 +29,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     commands::pubsub::COMMANDS,
     commands::hyperloglog::COMMANDS,
     commands::sort::COMMANDS,
+    commands::geo::COMMANDS,
 ];
 
 /// Case-insensitive lookup of commands by name.

@@ -10,6 +10,7 @@ pub mod config;
 pub mod connection;
 pub mod counters;
 pub mod expire;
+pub mod geo;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod info;

@@ -20,6 +20,7 @@ use crate::command::error::{c_string, CommandError, CommandResult};
 use crate::command::spec::{CommandSpec, Flags, KeySpec};
 use crate::commands::collection::{for_each_element, Collection};
 use crate::commands::lists::End;
+use crate::commands::zsets::score::strtod;
 use crate::util::numbers::parse_i64;
 
 const fn spec(
@@ -195,10 +196,8 @@ fn run(ctx: &mut Ctx<'_>, args: &[Bytes], read_only: bool) -> CommandResult {
             match kind {
                 KeyKind::List => all = c.list_range(ctx.txn, 0, c.len, false)?,
                 KeyKind::ZSet => {
-                    for_each_element(ctx.txn, c.version, |_, sub, _| {
-                        if let Some(member) = zset_index_member(sub) {
-                            all.push(member.to_vec());
-                        }
+                    c.zwalk(ctx.txn, false, |member, _| {
+                        all.push(member.to_vec());
                         Ok(true)
                     })?;
                 }
@@ -317,27 +316,11 @@ fn ordered_elements(
     if kind == KeyKind::List {
         return c.list_range(ctx.txn, first, count, false);
     }
-    let mut out = Vec::new();
-    let mut index = 0u64;
-    for_each_element(ctx.txn, c.version, |_, sub, _| {
-        if let Some(member) = zset_index_member(sub) {
-            if index >= first {
-                out.push(member.to_vec());
-            }
-            index += 1;
-        }
-        Ok((out.len() as u64) < count)
-    })?;
-    Ok(out)
-}
-
-/// The member of a sorted set's score-index record (`'s'` + 8-byte sortable score + member), in
-/// score order; `None` for its other records. See docs/storage.md.
-fn zset_index_member(sub: &[u8]) -> Option<&[u8]> {
-    match sub.first() {
-        Some(b's') => sub.get(9..),
-        _ => None,
+    if count == 0 {
+        return Ok(Vec::new());
     }
+    let ranked = c.zrank_range(ctx.txn, first, first + count - 1, false)?;
+    Ok(ranked.into_iter().map(|(member, _)| member).collect())
 }
 
 /// Orders two items as Redis's `sortCompare`: by score, ties by element bytes; or with ALPHA by
@@ -369,31 +352,12 @@ fn compare(a: &Item, b: &Item, alpha: bool, by: bool, binary: bool) -> Ordering 
     }
 }
 
-/// C's `strtod` over a whole value: leading blanks are skipped, an empty value is 0, anything left
-/// unparsed (trailing blanks too), NaN or overflow is an error.
+/// A weight as SORT reads it: C's `strtod` over the whole value (leading blanks are skipped, an
+/// empty value is 0), refusing anything left unparsed, a range error or NaN.
 fn strtod_whole(v: &[u8]) -> Option<f64> {
-    if v.is_empty() {
-        return Some(0.0);
-    }
-    let start = v.iter().position(|c| !c.is_ascii_whitespace())?;
-    let text = std::str::from_utf8(&v[start..]).ok()?;
-    let lower = text.to_ascii_lowercase();
-    let unsigned = lower.trim_start_matches(['+', '-']);
-    let value = if let Some(hex) = unsigned.strip_prefix("0x") {
-        let n = u64::from_str_radix(hex, 16).ok()? as f64;
-        if lower.starts_with('-') {
-            -n
-        } else {
-            n
-        }
-    } else {
-        let parsed: f64 = lower.parse().ok()?;
-        if parsed.is_infinite() && !unsigned.starts_with("inf") {
-            return None;
-        }
-        parsed
-    };
-    (!value.is_nan()).then_some(value)
+    let r = strtod(v);
+    let whole = r.consumed == v.len() || v.is_empty();
+    (whole && !r.erange && !r.value.is_nan()).then_some(r.value)
 }
 
 /// Redis's `lookupKeyByPattern`: `#` is the element itself; otherwise the first `*` is replaced by

@@ -162,7 +162,7 @@ fn add_generic(ctx: &mut Ctx<'_>, args: &[Bytes], flags: AddFlags, first: usize)
 }
 
 /// ZADD `key [NX|XX] [GT|LT] [CH] [INCR] score member…`: parses the leading flags, then shares the add path with ZINCRBY (Redis runs both through `zaddGenericCommand`).
-pub(super) fn zadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
+pub(crate) fn zadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let mut flags = AddFlags::default();
     let mut i = 2;
     while i < args.len() {

@@ -27,7 +27,8 @@ use crate::command::ctx::Ctx;
 use crate::command::error::CommandError;
 use crate::command::spec::{CommandSpec, Flags, KeySpec};
 use crate::commands::collection::{is_compact, Collection};
-use index::Scored;
+pub(crate) use add_remove::zadd;
+pub(crate) use index::Scored;
 
 /// Shared command-table text/flags, named once so the table rows stay short.
 const WRITE_FAST: Flags = Flags::WRITE.with(Flags::FAST);
@@ -211,12 +212,12 @@ pub(crate) fn encoding_name(meta: &Meta) -> &'static str {
 pub(crate) type ZSet = Collection;
 
 /// Opens a sorted-set header; WRONGTYPE for other types.
-fn open_zset(meta: Meta) -> Result<ZSet, CommandError> {
+pub(crate) fn open_zset(meta: Meta) -> Result<ZSet, CommandError> {
     Collection::open(meta, KeyKind::ZSet, LISTPACK_MAX_ENTRIES)
 }
 
 /// The sorted set at `key` for reading (hit/miss counted): `None` if missing, WRONGTYPE otherwise.
-fn read_zset(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<ZSet>, CommandError> {
+pub(crate) fn read_zset(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<ZSet>, CommandError> {
     ctx.lookup_read(key)?.map(open_zset).transpose()
 }
 
@@ -233,7 +234,11 @@ fn new_zset(ctx: &mut Ctx<'_>) -> ZSet {
 /// Replaces whatever `dst` holds with a sorted set of `items` (deleting it when `items` is empty);
 /// returns whether the keyspace changed (something stored, or an old key deleted). The STORE
 /// commands and ZRANGESTORE share it; the encoding starts afresh, as Redis sizes a new set.
-fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], items: &[Scored]) -> Result<bool, CommandError> {
+pub(crate) fn store_result(
+    ctx: &mut Ctx<'_>,
+    dst: &[u8],
+    items: &[Scored],
+) -> Result<bool, CommandError> {
     let existed = ctx.txn.delete(ctx.db, dst)?;
     if items.is_empty() {
         return Ok(existed);

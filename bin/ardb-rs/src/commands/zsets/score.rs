@@ -6,13 +6,13 @@ use crate::command::error::CommandError;
 
 /// What C's `strtod` makes of a string: the value, how many bytes it consumed (0 = no conversion)
 /// and whether it reported ERANGE (overflow to infinity or underflow to zero).
-struct Strtod {
+pub(crate) struct Strtod {
     /// The converted value (0 when nothing converted).
-    value: f64,
+    pub(crate) value: f64,
     /// Bytes consumed, leading spaces included; 0 when no conversion.
-    consumed: usize,
+    pub(crate) consumed: usize,
     /// ERANGE: the value overflowed to infinity or underflowed to zero.
-    erange: bool,
+    pub(crate) erange: bool,
 }
 
 /// Whether `b` is a C `isspace` byte.
@@ -22,7 +22,7 @@ fn is_c_space(b: u8) -> bool {
 
 /// Emulates glibc's `strtod` (leading spaces, sign, `inf`/`infinity`/`nan`, hexadecimal and decimal
 /// forms), so the score parsers accept and refuse exactly what Redis does.
-fn strtod(s: &[u8]) -> Strtod {
+pub(crate) fn strtod(s: &[u8]) -> Strtod {
     let none = Strtod {
         value: 0.0,
         consumed: 0,
