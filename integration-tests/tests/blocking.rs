@@ -67,6 +67,12 @@ fn transcript(server: &ServerProcess) -> Vec<String> {
     out.push(read(&mut waiters[1]));
     out.push(cmd(&mut admin, &["LLEN", "dst"]));
 
+    // Sorted-set pops block the same way; the lowest score is served first.
+    send(&mut waiters[1], &["BZPOPMIN", "z", "0"]);
+    wait_blocked(&mut admin, 1);
+    out.push(cmd(&mut admin, &["ZADD", "z", "2", "b", "1", "a"]));
+    out.push(read(&mut waiters[1]));
+
     // A timeout replies the nil array; a blocked client's later pipelined command waits its turn.
     send(&mut waiters[2], &["BLPOP", "nothing", "0.05"]);
     send(&mut waiters[2], &["PING"]);
@@ -76,7 +82,7 @@ fn transcript(server: &ServerProcess) -> Vec<String> {
     // CLIENT UNBLOCK, as a timeout and as an error.
     let id = waiters[0].cmd_str(&["CLIENT", "ID"]);
     let id = id.trim_start_matches(':').trim().to_string();
-    send(&mut waiters[0], &["BLMPOP", "0", "1", "z", "LEFT"]);
+    send(&mut waiters[0], &["BLMPOP", "0", "1", "empty", "LEFT"]);
     wait_blocked(&mut admin, 1);
     out.push(cmd(&mut admin, &["CLIENT", "UNBLOCK", &id]));
     out.push(read(&mut waiters[0]));
@@ -114,6 +120,8 @@ fn blocked_clients_are_served_in_order_and_time_out() {
         "$1\r\nx\r\n",
         "*2\r\n$3\r\ndst\r\n$1\r\nx\r\n",
         ":0\r\n",
+        ":2\r\n",
+        "*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n",
         "*-1\r\n",
         "+PONG\r\n",
     ];

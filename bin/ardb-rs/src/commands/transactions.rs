@@ -154,3 +154,60 @@ fn unwatch(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CommandResult {
     ctx.reply().simple(b"OK");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::command::testing::TestServer;
+
+    #[test]
+    fn exec_runs_the_queue_and_wraps_several_effects_in_multi_exec() {
+        let mut t = TestServer::new();
+        assert_eq!(t.reply(&["MULTI"]), "+OK\r\n");
+        assert_eq!(t.reply(&["SET", "a", "1"]), "+QUEUED\r\n");
+        assert_eq!(t.reply(&["INCR", "a"]), "+QUEUED\r\n");
+        assert_eq!(t.reply(&["GET", "a"]), "+QUEUED\r\n");
+        let ran = t.run(&["EXEC"]);
+        assert_eq!(ran.reply, "*3\r\n+OK\r\n:2\r\n$1\r\n2\r\n");
+        assert_eq!(
+            ran.effects,
+            ["0: MULTI", "0: SET a 1", "0: INCR a", "0: EXEC"]
+        );
+        // One effect needs no wrapping; a read-only transaction propagates nothing.
+        t.reply(&["MULTI"]);
+        t.reply(&["DEL", "a"]);
+        t.reply(&["GET", "a"]);
+        assert_eq!(t.run(&["EXEC"]).effects, ["0: DEL a"]);
+        t.reply(&["MULTI"]);
+        t.reply(&["GET", "a"]);
+        assert!(t.run(&["EXEC"]).effects.is_empty());
+    }
+
+    #[test]
+    fn refused_commands_abort_and_watches_fail_exec() {
+        let mut t = TestServer::new();
+        t.reply(&["MULTI"]);
+        assert!(t.reply(&["NOSUCH"]).starts_with("-ERR unknown command"));
+        assert_eq!(
+            t.reply(&["EXEC"]),
+            "-EXECABORT Transaction discarded because of previous errors.\r\n"
+        );
+        assert_eq!(t.reply(&["EXEC"]), "-ERR EXEC without MULTI\r\n");
+        t.reply(&["WATCH", "w"]);
+        t.reply(&["SET", "w", "changed"]);
+        t.reply(&["MULTI"]);
+        t.reply(&["SET", "x", "1"]);
+        let ran = t.run(&["EXEC"]);
+        assert_eq!(ran.reply, "*-1\r\n");
+        assert!(ran.effects.is_empty());
+        assert_eq!(t.reply(&["EXISTS", "x"]), ":0\r\n");
+        // The watch ended with EXEC: the next transaction runs.
+        t.reply(&["MULTI"]);
+        t.reply(&["SET", "x", "1"]);
+        assert_eq!(t.reply(&["EXEC"]), "*1\r\n+OK\r\n");
+        // Blocking commands inside EXEC answer at once.
+        t.reply(&["MULTI"]);
+        t.reply(&["BLPOP", "empty", "0"]);
+        t.reply(&["BRPOPLPUSH", "empty", "dst", "0"]);
+        assert_eq!(t.reply(&["EXEC"]), "*2\r\n*-1\r\n$-1\r\n");
+    }
+}
