@@ -1,0 +1,1 @@
+//! liblzf-compatible LZF compression (work in progress): `compress.rs` and `decompress.rs`.

@@ -1,0 +1,1 @@
+//! Streaming RDB reader (work in progress).

@@ -1,0 +1,1 @@
+//! Streaming RDB writer (work in progress).
