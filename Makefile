@@ -13,12 +13,14 @@ run: build
 build:
 	$(CARGO) build --release -p ardb-rs
 
-## Install test dependencies (Redis 7.0 from Debian), then run every unit and integration test.
+## Install test dependencies (Redis 7.0 from Debian, Redis 2.8–6.2 built once and cached), then
+## run every unit and integration test, the real-Redis RDB matrix included.
 test: deps build lint
 	$(CARGO) test --release --workspace
 
 deps:
 	./scripts/install-deps.sh
+	./scripts/install-redis-versions.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -12,6 +12,7 @@ pub mod client;
 pub mod diff;
 pub mod fixtures;
 pub mod process;
+pub mod redis_versions;
 
 use std::net::TcpListener;
 use std::path::PathBuf;

@@ -14,7 +14,13 @@ fn command() -> Command {
         .version(crate::ARDB_RS_VERSION)
         .about("A Redis-protocol, disk-backed key-value server (sled storage, Redis-compatible replication)")
         .override_usage("ardb-rs [CONFIG_FILE] [--option value]...")
-        .arg(Arg::new("config").value_name("CONFIG_FILE").help("redis.conf-style configuration file"));
+        .arg(Arg::new("config").value_name("CONFIG_FILE").help("redis.conf-style configuration file"))
+        .arg(
+            Arg::new("import-rdb")
+                .long("import-rdb")
+                .value_name("RDB_FILE")
+                .help("load a Redis RDB file (any version 1 to 12) into the data directory, then exit"),
+        );
     for opt in OPTIONS {
         cmd = cmd.arg(
             Arg::new(opt.name)
@@ -28,13 +34,24 @@ fn command() -> Command {
     cmd
 }
 
-/// Parses the process arguments into a configuration: defaults, then the file, then flags.
-pub fn parse() -> Result<(Config, Option<PathBuf>), ConfigError> {
+/// What the command line asks for.
+#[derive(Debug)]
+pub struct Invocation {
+    /// The configuration: defaults, then the file, then flags.
+    pub config: Config,
+    /// The configuration file, for CONFIG REWRITE.
+    pub config_file: Option<PathBuf>,
+    /// `--import-rdb FILE`: load that RDB into the data directory instead of serving.
+    pub import_rdb: Option<PathBuf>,
+}
+
+/// Parses the process arguments.
+pub fn parse() -> Result<Invocation, ConfigError> {
     parse_from(std::env::args_os())
 }
 
 /// [`parse`] over explicit arguments.
-pub fn parse_from<I, T>(args: I) -> Result<(Config, Option<PathBuf>), ConfigError>
+pub fn parse_from<I, T>(args: I) -> Result<Invocation, ConfigError>
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
@@ -60,7 +77,11 @@ where
         }
     }
     let file = file.map(|f| std::path::absolute(&f).unwrap_or(f));
-    Ok((config, file))
+    Ok(Invocation {
+        config,
+        config_file: file,
+        import_rdb: matches.get_one::<String>("import-rdb").map(PathBuf::from),
+    })
 }
 
 /// The env_logger filter for a Redis log level; RUST_LOG overrides it.
@@ -109,13 +130,14 @@ mod tests {
             "16380",
         ]);
         let _ = std::fs::remove_file(&path);
-        let (config, file) = match parsed {
+        let parsed = match parsed {
             Ok(p) => p,
             Err(e) => panic!("{e}"),
         };
-        assert_eq!(config.port, 16380);
-        assert_eq!(config.hz, 20);
-        assert!(file.is_some());
+        assert_eq!(parsed.config.port, 16380);
+        assert_eq!(parsed.config.hz, 20);
+        assert!(parsed.config_file.is_some());
+        assert!(parsed.import_rdb.is_none());
     }
 
     #[test]

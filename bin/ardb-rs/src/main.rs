@@ -7,6 +7,7 @@ mod cli;
 mod command;
 mod commands;
 mod config;
+mod persistence;
 mod server;
 mod util;
 
@@ -23,7 +24,11 @@ pub const REDIS_VERSION: &str = "7.0.15";
 pub const ARDB_RS_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 fn main() -> ExitCode {
-    let (config, config_file) = match cli::parse() {
+    let cli::Invocation {
+        config,
+        config_file,
+        import_rdb,
+    } = match cli::parse() {
         Ok(parsed) => parsed,
         Err(e) => {
             eprintln!("ardb-rs: {e}");
@@ -47,6 +52,18 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(rdb) = import_rdb {
+        return match persistence::load::import_file(&store, &rdb, util::time::now_ms()) {
+            Ok(report) => {
+                log::info!("{report}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                log::error!("Importing {} failed: {e}", rdb.display());
+                ExitCode::FAILURE
+            }
+        };
+    }
     if !config.pidfile.is_empty() {
         if let Err(e) = std::fs::write(&config.pidfile, format!("{}\n", std::process::id())) {
             log::warn!("Failed to write PID file {}: {e}", config.pidfile);

@@ -155,6 +155,34 @@ fn check(
     Ok(spec)
 }
 
+/// While a BGSAVE runs, writes the keys a write command may change to the snapshot first, so the
+/// snapshot keeps their value from when it started. Every argument is treated as a possible key
+/// (over-inclusive but always correct: an untouched key written early still has its start value);
+/// commands that replace whole databases complete the snapshot first. A failing snapshot is
+/// abandoned (and reported), never the command.
+fn serialize_before_mutate(
+    txn: &mut Txn,
+    state: &mut ServerState,
+    db: usize,
+    spec: &CommandSpec,
+    args: &[Bytes],
+) {
+    let Some(bgsave) = state.bgsave.as_mut() else {
+        return;
+    };
+    let whole = matches!(
+        spec.name,
+        "flushdb" | "flushall" | "swapdb" | "move" | "copy"
+    );
+    if let Err(e) = bgsave.before_write(txn, db, &args[1..], whole) {
+        log::error!("Background saving error: {e}");
+        if let Some(bgsave) = state.bgsave.take() {
+            bgsave.abort();
+        }
+        state.last_bgsave_ok = false;
+    }
+}
+
 /// Runs a resolved command's handler under a savepoint and accounts for it: its effects (not yet
 /// recorded) and whether it blocked, or `None` if it failed (rolled back, error replied).
 #[allow(clippy::too_many_arguments)]
@@ -172,6 +200,11 @@ fn run(
     let started = now_us();
     let mark = out.len();
     txn.set_now(now_ms);
+    if spec.flags.contains(Flags::WRITE) {
+        serialize_before_mutate(txn, state, db, spec, args);
+    }
+    // During a BGSAVE expired keys read as absent but stay stored: the snapshot still needs them.
+    txn.set_expire_on_access(state.bgsave.is_none());
     let savepoint = txn.savepoint();
     let mut ctx = Ctx::new(txn, state, client_id, db, protocol, spec, now_ms, out);
     ctx.block_mode = block_mode;
@@ -234,6 +267,7 @@ pub fn record_effects(
         .collect();
     state.stats.expired_keys += effects.len() as u64;
     effects.extend(command_effects);
+    state.changes_since_save += effects.len() as u64;
     if !effects.is_empty() {
         // The encoded stream is what replicas and the durable backlog will receive; until those
         // exist only its length (the offset) is kept, so the buffer is reused — unless one huge

@@ -30,6 +30,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     commands::hyperloglog::COMMANDS,
     commands::sort::COMMANDS,
     commands::geo::COMMANDS,
+    commands::persistence::COMMANDS,
 ];
 
 /// Case-insensitive lookup of commands by name.

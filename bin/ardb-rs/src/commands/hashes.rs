@@ -250,6 +250,21 @@ impl Collection {
 /// An open hash.
 type Hash = Collection;
 
+/// A new hash holding `fields` (RESTORE, RDB import), with the encoding Redis would pick; the
+/// caller saves it.
+pub(crate) fn build_hash<'a>(
+    txn: &mut Txn,
+    fields: impl IntoIterator<Item = (&'a [u8], &'a [u8])>,
+) -> Result<Hash, CommandError> {
+    let mut hash = Collection::create(txn, KeyKind::Hash, LISTPACK_MAX_ENTRIES);
+    for (field, value) in fields {
+        hash.note_size(field);
+        hash.note_size(value);
+        hash.set(txn, field, value)?;
+    }
+    Ok(hash)
+}
+
 /// Opens a hash header; WRONGTYPE for other types.
 fn open_hash(meta: Meta) -> Result<Hash, CommandError> {
     Collection::open(meta, KeyKind::Hash, LISTPACK_MAX_ENTRIES)

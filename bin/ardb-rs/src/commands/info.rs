@@ -215,10 +215,27 @@ fn memory(ctx: &Ctx<'_>, out: &mut String) {
 fn persistence(ctx: &Ctx<'_>, out: &mut String) {
     line(out, "loading", 0);
     line(out, "async_loading", 0);
-    line(out, "rdb_changes_since_last_save", 0);
-    line(out, "rdb_bgsave_in_progress", 0);
+    line(
+        out,
+        "rdb_changes_since_last_save",
+        ctx.state.changes_since_save,
+    );
+    line(
+        out,
+        "rdb_bgsave_in_progress",
+        u8::from(ctx.state.bgsave.is_some()),
+    );
     line(out, "rdb_last_save_time", ctx.state.last_save_secs);
-    line(out, "rdb_last_bgsave_status", "ok");
+    let status = if ctx.state.last_bgsave_ok {
+        "ok"
+    } else {
+        "err"
+    };
+    line(out, "rdb_last_bgsave_status", status);
+    let running = ctx.state.bgsave.as_ref().map_or(-1, |b| {
+        (ctx.now_ms.saturating_sub(b.started_ms) / 1000) as i64
+    });
+    line(out, "rdb_current_bgsave_time_sec", running);
     line(out, "aof_enabled", 0);
     line(out, "aof_rewrite_in_progress", 0);
     line(out, "storage_engine", "sled");

@@ -17,6 +17,7 @@ pub mod info;
 pub mod keys;
 pub mod lists;
 pub mod object;
+pub mod persistence;
 pub mod pubsub;
 pub mod scan;
 pub mod server;

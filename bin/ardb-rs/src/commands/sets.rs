@@ -268,6 +268,19 @@ impl Collection {
 /// An open set.
 type Set = Collection;
 
+/// A new set holding `members` (RESTORE, RDB import), with the encoding Redis would pick; the
+/// caller saves it.
+pub(crate) fn build_set<'a>(
+    txn: &mut Txn,
+    members: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<Set, CommandError> {
+    let mut set = Collection::create(txn, KeyKind::Set, INTSET_MAX_ENTRIES);
+    for member in members {
+        set.add(txn, member)?;
+    }
+    Ok(set)
+}
+
 /// Opens a set header; WRONGTYPE for other types.
 fn open_set(meta: Meta) -> Result<Set, CommandError> {
     Collection::open(meta, KeyKind::Set, INTSET_MAX_ENTRIES)

@@ -34,6 +34,8 @@ pub struct Config {
     pub logfile: String,
     /// File to write the pid to; empty = none.
     pub pidfile: String,
+    /// The RDB file SAVE and BGSAVE write, inside `dir`.
+    pub dbfilename: String,
     /// Largest bulk string a request may carry.
     pub proto_max_bulk_len: u64,
     /// Largest query buffer a client may accumulate before it is closed.
@@ -72,6 +74,7 @@ impl Default for Config {
             loglevel: "notice".to_string(),
             logfile: String::new(),
             pidfile: String::new(),
+            dbfilename: "dump.rdb".to_string(),
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             storage_cache_size: 256 * 1024 * 1024,

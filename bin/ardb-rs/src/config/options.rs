@@ -159,6 +159,19 @@ pub const OPTIONS: &[OptionSpec] = &[
         },
     },
     OptionSpec {
+        name: "dbfilename",
+        mutable: true,
+        help: "the RDB file SAVE and BGSAVE write, inside dir",
+        get: |c| c.dbfilename.clone(),
+        set: |c, v| {
+            if v.is_empty() || v.contains('/') {
+                return Err("dbfilename can't be a path, just a filename".to_string());
+            }
+            c.dbfilename = v.to_string();
+            Ok(())
+        },
+    },
+    OptionSpec {
         name: "pidfile",
         mutable: false,
         help: "file to write the process id to",

@@ -15,7 +15,8 @@ const SWEEP_BUDGET: usize = 2048;
 /// Runs one cron tick inside the open group transaction; returns the ids of clients idle past
 /// `timeout` that must be closed.
 pub fn run(store: &Store, txn: &mut Txn, state: &mut ServerState, now_ms: u64) -> Vec<u64> {
-    if state.active_expire_enabled {
+    // A BGSAVE needs expired keys kept until it has written them.
+    if state.active_expire_enabled && state.bgsave.is_none() {
         active_expire(txn, state, now_ms);
     }
     if let Err(e) = store.sweep(SWEEP_BUDGET) {

@@ -32,6 +32,8 @@ const GROUP_MAX_WRITES: usize = 8192;
 /// …or this many bytes.
 const GROUP_MAX_BYTES: usize = 64 * 1024 * 1024;
 const FIRST_CONNECTION: usize = 1024;
+/// How long one loop iteration may spend writing a BGSAVE before serving clients again.
+const BGSAVE_SLICE: Duration = Duration::from_millis(2);
 const READ_CHUNK: usize = 64 * 1024;
 
 /// The server's event loop and everything it owns.
@@ -141,7 +143,9 @@ impl Reactor {
                 (a, b) => a.or(b),
             };
             let timeout = match (&self.group, timers) {
-                _ if !self.pending_reads.is_empty() => Some(Duration::ZERO),
+                _ if !self.pending_reads.is_empty() || self.state.bgsave.is_some() => {
+                    Some(Duration::ZERO)
+                }
                 (Some((_, opened)), t) => {
                     let group = (*opened + GROUP_COMMIT_INTERVAL).saturating_duration_since(now);
                     Some(t.map_or(group, |t| t.min(group)))
@@ -176,8 +180,58 @@ impl Reactor {
             self.close_killed();
             self.run_timers();
             self.end_blocked_waits();
+            self.advance_bgsave();
         }
         self.shutdown()
+    }
+
+    /// Writes the next slices of a BGSAVE in progress (a couple of milliseconds' worth), and
+    /// completes the file once every key is written.
+    fn advance_bgsave(&mut self) {
+        if self.state.bgsave.is_none() {
+            return;
+        }
+        self.group_txn();
+        let (Some(bgsave), Some((txn, _))) = (self.state.bgsave.as_mut(), self.group.as_mut())
+        else {
+            return;
+        };
+        let started = Instant::now();
+        let done = loop {
+            match bgsave.step(txn) {
+                Ok(true) => break Ok(true),
+                Ok(false) if started.elapsed() >= BGSAVE_SLICE => break Ok(false),
+                Ok(false) => {}
+                Err(e) => break Err(e.to_string()),
+            }
+        };
+        let finished = match done {
+            Ok(false) => return,
+            Ok(true) => self
+                .state
+                .bgsave
+                .take()
+                .map(|b| b.finish().map_err(|e| e.to_string())),
+            Err(e) => {
+                if let Some(b) = self.state.bgsave.take() {
+                    b.abort();
+                }
+                Some(Err(e))
+            }
+        };
+        match finished {
+            Some(Ok(keys)) => {
+                log::info!("Background saving terminated with success ({keys} keys)");
+                self.state.last_save_secs = now_ms() / 1000;
+                self.state.changes_since_save = 0;
+                self.state.last_bgsave_ok = true;
+            }
+            Some(Err(e)) => {
+                log::error!("Background saving error: {e}");
+                self.state.last_bgsave_ok = false;
+            }
+            None => {}
+        }
     }
 
     /// How long until the earliest blocked client times out.
@@ -362,6 +416,10 @@ impl Reactor {
     }
 
     fn shutdown(mut self) -> io::Result<()> {
+        if let Some(bgsave) = self.state.bgsave.take() {
+            log::warn!("There is a background save in progress: abandoning it");
+            bgsave.abort();
+        }
         self.commit_group(true);
         self.settle();
         log::info!("User requested shutdown...");

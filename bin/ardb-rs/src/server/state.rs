@@ -7,6 +7,7 @@ use crate::command::effects::EffectStream;
 use crate::command::table::CommandTable;
 use crate::commands::object::AccessClock;
 use crate::config::Config;
+use crate::persistence::save::BackgroundSave;
 use crate::server::blocked::BlockedClients;
 use crate::server::client::ClientInfo;
 use crate::server::pubsub::PubSub;
@@ -64,6 +65,12 @@ pub struct ServerState {
     pub watched_keys: WatchedKeys,
     /// Pub/sub subscriptions and undelivered messages.
     pub pubsub: PubSub,
+    /// The BGSAVE in progress, if any.
+    pub bgsave: Option<BackgroundSave>,
+    /// Effects recorded since the last successful save (INFO `rdb_changes_since_last_save`).
+    pub changes_since_save: u64,
+    /// Whether the last BGSAVE succeeded (INFO `rdb_last_bgsave_status`).
+    pub last_bgsave_ok: bool,
     /// The TCP port actually bound (the configured one, or the OS's pick for port 0).
     pub bound_port: u16,
 }
@@ -78,6 +85,9 @@ impl ServerState {
             blocked: BlockedClients::default(),
             watched_keys: WatchedKeys::default(),
             pubsub: PubSub::default(),
+            bgsave: None,
+            changes_since_save: 0,
+            last_bgsave_ok: true,
             config,
             config_file,
             clients: BTreeMap::new(),

@@ -179,6 +179,19 @@ fn write_list(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<List>, CommandErro
     ctx.lookup_write(key)?.map(open_list).transpose()
 }
 
+/// A new list holding `elements` from head to tail (RESTORE, RDB import, SORT … STORE); the
+/// caller saves it.
+pub(crate) fn build_list<'a>(
+    txn: &mut storage_sled::Txn,
+    elements: impl IntoIterator<Item = &'a [u8]>,
+) -> List {
+    let mut list = Collection::create(txn, KeyKind::List, NO_COMPACT);
+    for e in elements {
+        list.push(txn, End::Right, e);
+    }
+    list
+}
+
 /// A new, empty list.
 fn new_list(ctx: &mut Ctx<'_>) -> List {
     Collection::create(ctx.txn, KeyKind::List, NO_COMPACT)

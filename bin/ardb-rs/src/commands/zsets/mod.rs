@@ -231,6 +231,20 @@ fn new_zset(ctx: &mut Ctx<'_>) -> ZSet {
     Collection::create(ctx.txn, KeyKind::ZSet, LISTPACK_MAX_ENTRIES)
 }
 
+/// A new sorted set holding `items` (RESTORE, RDB import), with the encoding Redis would pick; a
+/// member given twice keeps its last score. The caller saves it.
+pub(crate) fn build_zset(
+    txn: &mut storage_sled::Txn,
+    items: &[Scored],
+) -> Result<ZSet, CommandError> {
+    let mut z = Collection::create(txn, KeyKind::ZSet, LISTPACK_MAX_ENTRIES);
+    for (member, score) in items {
+        let old = z.zscore(txn, member)?;
+        z.zput(txn, member, old, *score);
+    }
+    Ok(z)
+}
+
 /// Replaces whatever `dst` holds with a sorted set of `items` (deleting it when `items` is empty);
 /// returns whether the keyspace changed (something stored, or an old key deleted). The STORE
 /// commands and ZRANGESTORE share it; the encoding starts afresh, as Redis sizes a new set.
