@@ -2,17 +2,20 @@
 
 use crate::{MAX_LITERAL, MAX_MATCH, MAX_OFFSET};
 
-/// log2 of the number of hash-table slots (liblzf's default `HLOG`).
+/// log2 of the most hash-table slots (liblzf's default `HLOG`).
 const HASH_LOG: u32 = 16;
+/// log2 of the fewest hash-table slots.
+const MIN_HASH_LOG: u32 = 8;
 /// The shortest match worth encoding: a 2-byte back-reference replacing 3 bytes.
 const MIN_MATCH: usize = 3;
 
-/// Hashes the 3 bytes at `pos` into a table slot (multiplicative hash of a 24-bit value).
-fn slot(input: &[u8], pos: usize) -> usize {
+/// Hashes the 3 bytes at `pos` into one of `2^bits` table slots (multiplicative hash of a 24-bit
+/// value).
+fn slot(input: &[u8], pos: usize, bits: u32) -> usize {
     let v = (u32::from(input[pos]) << 16)
         | (u32::from(input[pos + 1]) << 8)
         | u32::from(input[pos + 2]);
-    (v.wrapping_mul(0x9E37_79B1) >> (32 - HASH_LOG)) as usize
+    (v.wrapping_mul(0x9E37_79B1) >> (32 - bits)) as usize
 }
 
 /// Appends `input[from..to]` as literal runs of at most [`MAX_LITERAL`] bytes each.
@@ -38,13 +41,16 @@ pub fn compress(input: &[u8]) -> Option<Vec<u8>> {
     if n == 0 {
         return None;
     }
-    // Positions are stored plus one, so 0 marks an empty slot.
-    let mut table = vec![0usize; 1 << HASH_LOG];
+    // Positions are stored plus one, so 0 marks an empty slot. The table is sized to the input
+    // (no more slots than positions): a string of a few dozen bytes must not pay for zeroing
+    // liblzf's full 64 Ki-slot table, which made small strings cost microseconds each.
+    let bits = (usize::BITS - n.leading_zeros()).clamp(MIN_HASH_LOG, HASH_LOG);
+    let mut table = vec![0usize; 1 << bits];
     let mut out = Vec::with_capacity(n);
     let mut literal_start = 0;
     let mut i = 0;
     while i + MIN_MATCH <= n {
-        let h = slot(input, i);
+        let h = slot(input, i, bits);
         let candidate = table[h];
         table[h] = i + 1;
         if candidate != 0 {
@@ -70,7 +76,7 @@ pub fn compress(input: &[u8]) -> Option<Vec<u8>> {
                 let end = i + len;
                 let mut p = i + 1;
                 while p < end && p + MIN_MATCH <= n {
-                    table[slot(input, p)] = p + 1;
+                    table[slot(input, p, bits)] = p + 1;
                     p += 1;
                 }
                 i = end;
