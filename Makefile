@@ -29,6 +29,7 @@ lint:
 ## redis-benchmark against ardb-rs and redis-server side by side; writes the table to docs/benchmarks.md.
 bench: deps build
 	./scripts/bench.sh
+	./scripts/bench-rdb.sh
 
 ## Write-stress soak (DURATION seconds, default 240): fails if the server ever stops answering.
 stress: deps build
