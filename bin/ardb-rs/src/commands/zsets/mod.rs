@@ -18,6 +18,7 @@ mod index;
 mod pops;
 mod random_scan;
 mod ranges;
+mod rank;
 pub(crate) mod score;
 
 use bytes::Bytes;
@@ -245,7 +246,7 @@ pub(crate) fn store_result(
     }
     let mut z = new_zset(ctx);
     for (m, s) in items {
-        z.zput(ctx.txn, m, None, *s);
+        z.zput(ctx.txn, m, None, *s)?;
     }
     z.save(ctx.txn, ctx.db, dst)?;
     Ok(true)
@@ -282,5 +283,7 @@ fn arg(bytes: &'static [u8]) -> Bytes {
     Bytes::from_static(bytes)
 }
 
+#[cfg(test)]
+mod rank_tests;
 #[cfg(test)]
 mod tests;

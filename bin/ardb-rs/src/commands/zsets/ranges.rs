@@ -268,7 +268,7 @@ fn remove_range(ctx: &mut Ctx<'_>, args: &[Bytes], range: Range) -> CommandResul
     };
     let items = collect(ctx, &z, &range, false, 0, -1)?;
     for (m, s) in &items {
-        z.zdelete(ctx.txn, m, *s);
+        z.zdelete(ctx.txn, m, *s)?;
     }
     if !items.is_empty() {
         z.save(ctx.txn, ctx.db, key)?;
