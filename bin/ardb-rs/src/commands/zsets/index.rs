@@ -89,6 +89,10 @@ pub(crate) fn walk(
     })
 }
 
+/// The first page a walk reads. Pages then grow fourfold up to [`PAGE`]: a walk that stops after a
+/// few records (ZRANGE 0 10, a rank inside one chunk) does not read and copy a thousand.
+const FIRST_PAGE: usize = 32;
+
 /// Walks the raw element records (sub-key and value) of `version` with sub-keys in `[from, to)`,
 /// ascending or descending, a page at a time, until `visit` returns `Ok(false)`: the score index
 /// walks and the rank-chunk scans share it.
@@ -102,23 +106,25 @@ pub(super) fn walk_records(
 ) -> Result<(), CommandError> {
     let mut lo = from.to_vec();
     let mut hi = to.to_vec();
+    let mut size = FIRST_PAGE;
     loop {
         if lo >= hi {
             return Ok(());
         }
-        let page = txn.elements(version, Some(&lo), Some(&hi), reverse, PAGE)?;
+        let page = txn.elements(version, Some(&lo), Some(&hi), reverse, size)?;
         for (sub, value) in &page {
             if !visit(sub, value)? {
                 return Ok(());
             }
         }
         match page.last() {
-            Some((last, _)) if page.len() == PAGE => {
+            Some((last, _)) if page.len() == size => {
                 if reverse {
                     hi = last.clone();
                 } else {
                     lo = successor(last);
                 }
+                size = (size * 4).min(PAGE);
             }
             _ => return Ok(()),
         }

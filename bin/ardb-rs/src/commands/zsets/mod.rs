@@ -2,8 +2,11 @@
 //!
 //! A sorted set is a collection header whose `len` counts its members and whose `aux` flag records
 //! that Redis 7.0 would have left the `listpack` encoding (more than 128 members, or a member longer
-//! than 64 bytes ever added; it never converts back). The members live in two element records each,
-//! see [`index`]: a member → score record and a score index walked in (score, member) order.
+//! than 64 bytes ever added; it never converts back) in bit 0 of its flag byte, and in bit 1 that the
+//! set keeps rank chunks. The members live in two element records each, see [`index`]: a member →
+//! score record and a score index walked in (score, member) order; sets that have grown past 4096
+//! members also keep rank chunks, see [`rank`], counted stretches of the index that make ranks
+//! O(n/B + B).
 //!
 //! - [`add_remove`]: ZADD, ZINCRBY, ZREM, ZCARD, ZSCORE, ZMSCORE;
 //! - [`ranges`]: ZRANGE and its BYSCORE/BYLEX/REV forms, ZRANGESTORE, ZCOUNT, ZLEXCOUNT,

@@ -3,7 +3,8 @@
 //! ZRANK/ZREVRANK and ZREMRANGEBYRANK/SCORE/LEX.
 //!
 //! Score and lexicographic ranges seek into the score index and walk what they return; rank ranges
-//! and ranks walk the index from one end, O(rank) (sled keeps no order statistics).
+//! and ranks use the rank chunks of large sets (O(n/B + B), see [`super::rank`]) and walk the index
+//! from one end otherwise.
 
 use bytes::Bytes;
 
