@@ -226,6 +226,15 @@ pub(crate) fn scan_page(
     Ok((next, page))
 }
 
+/// Bit 0 of a collection header's flag byte (the first byte of `aux`): Redis would have left its
+/// compact encoding. Hashes, sets and lists use no other bit, so their header bytes stay `0`/`1`.
+const FLAG_BIG: u8 = 1;
+
+/// Bit 1 of a sorted set's header flag byte: the set keeps rank chunks (see
+/// `commands/zsets/rank.rs`). Set once the set first grows past the rank-chunk threshold and kept
+/// for the life of that collection version, since the chunk records then have to stay exact.
+pub(crate) const FLAG_RANK_CHUNKS: u8 = 2;
+
 /// The header of a collection key being read or changed: its metadata, its element count, and
 /// whether Redis would have converted it out of its compact encoding (listpack, intset). Hashes and
 /// sets add their own element operations in their modules.
@@ -233,8 +242,12 @@ pub(crate) struct Collection {
     pub(crate) meta: Meta,
     pub(crate) version: u64,
     pub(crate) len: u64,
-    /// Redis would no longer use the compact encoding (it never converts back).
+    /// Redis would no longer use the compact encoding (it never converts back); bit 0 of the stored
+    /// flag byte.
     pub(crate) big: bool,
+    /// The other, type-specific bits of the stored flag byte (bit 0 is always clear here; `big` holds
+    /// it), kept as read and written back by [`Collection::save`].
+    pub(crate) flags: u8,
     /// The most elements the compact encoding holds for this type.
     max_compact: u64,
     /// Lists only: the sequence number of the first element (elements occupy `head..head + len`).
@@ -256,17 +269,22 @@ impl Collection {
             return Err(CommandError::WrongType);
         }
         match &meta.body {
-            Body::Collection { version, len, aux } => Ok(Collection {
-                version: *version,
-                len: *len,
-                big: aux.first() != Some(&0) || *len > max_compact,
-                head: aux
-                    .get(1..9)
-                    .and_then(|b| b.try_into().ok())
-                    .map_or(LIST_ORIGIN, u64::from_be_bytes),
-                meta,
-                max_compact,
-            }),
+            Body::Collection { version, len, aux } => {
+                // A header without a flag byte is treated as big, as it always was.
+                let byte = aux.first().copied().unwrap_or(FLAG_BIG);
+                Ok(Collection {
+                    version: *version,
+                    len: *len,
+                    big: byte & FLAG_BIG != 0 || *len > max_compact,
+                    flags: byte & !FLAG_BIG,
+                    head: aux
+                        .get(1..9)
+                        .and_then(|b| b.try_into().ok())
+                        .map_or(LIST_ORIGIN, u64::from_be_bytes),
+                    meta,
+                    max_compact,
+                })
+            }
             Body::String(_) => Err(CommandError::WrongType),
         }
     }
@@ -288,6 +306,7 @@ impl Collection {
             version,
             len: 0,
             big: false,
+            flags: 0,
             max_compact,
             head: LIST_ORIGIN,
         }
@@ -323,14 +342,14 @@ impl Collection {
         if self.len > self.max_compact {
             self.big = true;
         }
-        let big = if self.big { &[1] } else { &[0] };
+        let byte = (self.flags & !FLAG_BIG) | if self.big { FLAG_BIG } else { 0 };
         let aux = if self.meta.kind == KeyKind::List {
             let mut aux = Vec::with_capacity(9);
-            aux.extend_from_slice(big);
+            aux.push(byte);
             aux.extend_from_slice(&self.head.to_be_bytes());
             Bytes::from(aux)
         } else {
-            Bytes::from_static(big)
+            Bytes::from(vec![byte])
         };
         self.meta.body = Body::Collection {
             version: self.version,
@@ -344,7 +363,8 @@ impl Collection {
 
 /// Whether stored metadata still describes a compact encoding, for OBJECT ENCODING.
 pub(crate) fn is_compact(meta: &Meta, max_compact: u64) -> bool {
-    matches!(&meta.body, Body::Collection { len, aux, .. } if aux.first() == Some(&0) && *len <= max_compact)
+    matches!(&meta.body, Body::Collection { len, aux, .. }
+        if aux.first().is_some_and(|b| b & FLAG_BIG == 0) && *len <= max_compact)
 }
 
 /// The effect `<command> <key> <names…>` that replays the removal (or addition) of exactly `names`,

@@ -492,7 +492,8 @@ pub(crate) mod fixtures {
             body: Body::Collection {
                 version,
                 len: elements.len() as u64,
-                aux: Bytes::from_static(b"hdr"),
+                // The flag byte says "big" (bit 0); the rest is opaque, for the copy tests.
+                aux: Bytes::from_static(b"\x01hdr"),
             },
             string_encoding: StringEncoding::Auto,
         };

@@ -64,12 +64,12 @@ fn add_one(
             if score == current {
                 return Ok(Outcome::Same(current));
             }
-            z.zput(ctx.txn, member, Some(current), score);
+            z.zput(ctx.txn, member, Some(current), score)?;
             Ok(Outcome::Updated(score))
         }
         None if flags.xx => Ok(Outcome::Nop),
         None => {
-            z.zput(ctx.txn, member, None, score);
+            z.zput(ctx.txn, member, None, score)?;
             Ok(Outcome::Added(score))
         }
     }

@@ -3,10 +3,13 @@
 //! Each member has two element records under the collection's version: `m member` holding the score
 //! (8 bytes, the f64 bits big-endian), to find a member's score in one lookup, and
 //! `s <sortable score> member` (empty), the score index, walked in order by the range commands.
-//! Both are written and deleted together, so every change costs O(log n) per member.
+//! Both are written and deleted together, so every change costs O(log n) per member. Sets that have
+//! grown past [`RANK_INDEX_MIN`] members also keep rank chunks (`c <index key>` → count, see
+//! [`super::rank`]), which every member insert and delete here keeps exact.
 
 use storage_sled::Txn;
 
+use super::rank::RANK_INDEX_MIN;
 use super::score::{from_sortable, normalize, sortable, LexBound, LexRange, ScoreRange};
 use crate::command::error::CommandError;
 use crate::commands::collection::{Collection, PAGE};
@@ -31,7 +34,7 @@ fn member_key(member: &[u8]) -> Vec<u8> {
 }
 
 /// The score-index record's sub-key.
-fn index_key(score: f64, member: &[u8]) -> Vec<u8> {
+pub(super) fn index_key(score: f64, member: &[u8]) -> Vec<u8> {
     let mut k = Vec::with_capacity(member.len() + 9);
     k.push(INDEX);
     k.extend_from_slice(&sortable(score));
@@ -50,9 +53,9 @@ fn index_seek(score: f64, bump: u64) -> Option<Vec<u8>> {
 }
 
 /// The exclusive end of the score index (the byte after `s`), bounding index walks.
-const INDEX_END: &[u8] = &[INDEX + 1];
+pub(super) const INDEX_END: &[u8] = &[INDEX + 1];
 /// The start of the score index.
-const INDEX_START: &[u8] = &[INDEX];
+pub(super) const INDEX_START: &[u8] = &[INDEX];
 
 /// Decodes a score-index sub-key into its member and score.
 fn decode_index(sub: &[u8]) -> Option<Scored> {
@@ -78,28 +81,50 @@ pub(crate) fn walk(
     reverse: bool,
     mut visit: impl FnMut(&[u8], f64) -> Result<bool, CommandError>,
 ) -> Result<(), CommandError> {
+    walk_records(txn, version, from, to, reverse, |sub, _| {
+        let Some((member, score)) = decode_index(sub) else {
+            return Err(CommandError::err("corrupt sorted set index"));
+        };
+        visit(&member, score)
+    })
+}
+
+/// The first page a walk reads. Pages then grow fourfold up to [`PAGE`]: a walk that stops after a
+/// few records (ZRANGE 0 10, a rank inside one chunk) does not read and copy a thousand.
+const FIRST_PAGE: usize = 32;
+
+/// Walks the raw element records (sub-key and value) of `version` with sub-keys in `[from, to)`,
+/// ascending or descending, a page at a time, until `visit` returns `Ok(false)`: the score index
+/// walks and the rank-chunk scans share it.
+pub(super) fn walk_records(
+    txn: &Txn,
+    version: u64,
+    from: &[u8],
+    to: &[u8],
+    reverse: bool,
+    mut visit: impl FnMut(&[u8], &[u8]) -> Result<bool, CommandError>,
+) -> Result<(), CommandError> {
     let mut lo = from.to_vec();
     let mut hi = to.to_vec();
+    let mut size = FIRST_PAGE;
     loop {
         if lo >= hi {
             return Ok(());
         }
-        let page = txn.elements(version, Some(&lo), Some(&hi), reverse, PAGE)?;
-        for (sub, _) in &page {
-            let Some((member, score)) = decode_index(sub) else {
-                return Err(CommandError::err("corrupt sorted set index"));
-            };
-            if !visit(&member, score)? {
+        let page = txn.elements(version, Some(&lo), Some(&hi), reverse, size)?;
+        for (sub, value) in &page {
+            if !visit(sub, value)? {
                 return Ok(());
             }
         }
         match page.last() {
-            Some((last, _)) if page.len() == PAGE => {
+            Some((last, _)) if page.len() == size => {
                 if reverse {
                     hi = last.clone();
                 } else {
                     lo = successor(last);
                 }
+                size = (size * 4).min(PAGE);
             }
             _ => return Ok(()),
         }
@@ -116,38 +141,77 @@ impl Collection {
         }
     }
 
-    /// Sets `member`'s score, replacing its old one (`old`, as read by the caller).
-    pub(crate) fn zput(&mut self, txn: &mut Txn, member: &[u8], old: Option<f64>, score: f64) {
+    /// Sets `member`'s score, replacing its old one (`old`, as read by the caller). A new member
+    /// past [`RANK_INDEX_MIN`] starts the rank chunks; with chunks, a changed score moves the
+    /// member's count from its old chunk to its new one.
+    pub(crate) fn zput(
+        &mut self,
+        txn: &mut Txn,
+        member: &[u8],
+        old: Option<f64>,
+        score: f64,
+    ) -> Result<(), CommandError> {
         let score = normalize(score);
-        match old {
-            Some(o) => txn.delete_element(self.version, &index_key(o, member)),
-            None => {
-                self.len += 1;
-                if member.len() > LISTPACK_MAX_VALUE {
-                    self.big = true;
-                }
-            }
-        }
+        let key = index_key(score, member);
         txn.put_element(
             self.version,
             &member_key(member),
             score.to_be_bytes().to_vec(),
         );
-        txn.put_element(self.version, &index_key(score, member), Vec::new());
+        match old {
+            Some(o) => {
+                let old_key = index_key(o, member);
+                if old_key == key {
+                    // Same place in the index (for instance -0 replaced by 0): nothing moves.
+                    return Ok(());
+                }
+                txn.delete_element(self.version, &old_key);
+                if self.has_rank_chunks() {
+                    self.chunk_removed(txn, &old_key)?;
+                }
+                txn.put_element(self.version, &key, Vec::new());
+                if self.has_rank_chunks() {
+                    self.chunk_added(txn, &key)?;
+                }
+            }
+            None => {
+                self.len += 1;
+                if member.len() > LISTPACK_MAX_VALUE {
+                    self.big = true;
+                }
+                txn.put_element(self.version, &key, Vec::new());
+                if self.has_rank_chunks() {
+                    self.chunk_added(txn, &key)?;
+                } else if self.len > RANK_INDEX_MIN {
+                    self.build_rank_chunks(txn)?;
+                }
+            }
+        }
+        Ok(())
     }
 
-    /// Removes `member` (whose score the caller read as `score`).
-    pub(crate) fn zdelete(&mut self, txn: &mut Txn, member: &[u8], score: f64) {
+    /// Removes `member` (whose score the caller read as `score`), and its count from its rank chunk.
+    pub(crate) fn zdelete(
+        &mut self,
+        txn: &mut Txn,
+        member: &[u8],
+        score: f64,
+    ) -> Result<(), CommandError> {
+        let key = index_key(score, member);
         txn.delete_element(self.version, &member_key(member));
-        txn.delete_element(self.version, &index_key(score, member));
+        txn.delete_element(self.version, &key);
         self.len = self.len.saturating_sub(1);
+        if self.has_rank_chunks() {
+            self.chunk_removed(txn, &key)?;
+        }
+        Ok(())
     }
 
     /// Removes `member` if present; returns whether it was.
     pub(crate) fn zremove(&mut self, txn: &mut Txn, member: &[u8]) -> Result<bool, CommandError> {
         match self.zscore(txn, member)? {
             Some(s) => {
-                self.zdelete(txn, member, s);
+                self.zdelete(txn, member, s)?;
                 Ok(true)
             }
             None => Ok(false),
@@ -175,8 +239,10 @@ impl Collection {
     }
 
     /// The members at ranks `start..=end` (already clamped to the set), in score order, or counted
-    /// from the highest score when `reverse`. Skips `start` index records: O(start + count).
-    pub(crate) fn zrank_range(
+    /// from the highest score when `reverse`, by walking the index from that end and skipping
+    /// `start` records: O(start + count). [`Collection::zrank_range`] uses it for sets without rank
+    /// chunks and for ranges near the end it walks from.
+    pub(super) fn zrank_range_walk(
         &self,
         txn: &Txn,
         start: u64,
@@ -195,9 +261,9 @@ impl Collection {
         Ok(out)
     }
 
-    /// The 0-based rank of `member` (scored `score`) in ascending order: counts the index records
-    /// before it, O(rank).
-    pub(crate) fn zrank_of(
+    /// The 0-based rank of `member` (scored `score`) in ascending order by counting the index
+    /// records before it, O(rank): [`Collection::zrank_of`] without rank chunks.
+    pub(super) fn zrank_of_walk(
         &self,
         txn: &Txn,
         member: &[u8],

@@ -2,8 +2,11 @@
 //!
 //! A sorted set is a collection header whose `len` counts its members and whose `aux` flag records
 //! that Redis 7.0 would have left the `listpack` encoding (more than 128 members, or a member longer
-//! than 64 bytes ever added; it never converts back). The members live in two element records each,
-//! see [`index`]: a member → score record and a score index walked in (score, member) order.
+//! than 64 bytes ever added; it never converts back) in bit 0 of its flag byte, and in bit 1 that the
+//! set keeps rank chunks. The members live in two element records each, see [`index`]: a member →
+//! score record and a score index walked in (score, member) order; sets that have grown past 4096
+//! members also keep rank chunks, see [`rank`], counted stretches of the index that make ranks
+//! O(n/B + B).
 //!
 //! - [`add_remove`]: ZADD, ZINCRBY, ZREM, ZCARD, ZSCORE, ZMSCORE;
 //! - [`ranges`]: ZRANGE and its BYSCORE/BYLEX/REV forms, ZRANGESTORE, ZCOUNT, ZLEXCOUNT,
@@ -18,6 +21,7 @@ mod index;
 mod pops;
 mod random_scan;
 mod ranges;
+mod rank;
 pub(crate) mod score;
 
 use bytes::Bytes;
@@ -259,7 +263,7 @@ pub(crate) fn store_result(
     }
     let mut z = new_zset(ctx);
     for (m, s) in items {
-        z.zput(ctx.txn, m, None, *s);
+        z.zput(ctx.txn, m, None, *s)?;
     }
     z.save(ctx.txn, ctx.db, dst)?;
     Ok(true)
@@ -296,5 +300,7 @@ fn arg(bytes: &'static [u8]) -> Bytes {
     Bytes::from_static(bytes)
 }
 
+#[cfg(test)]
+mod rank_tests;
 #[cfg(test)]
 mod tests;

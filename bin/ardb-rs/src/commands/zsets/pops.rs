@@ -29,7 +29,7 @@ fn pop(
     }
     let popped = z.zrank_range(ctx.txn, 0, count - 1, max)?;
     for (m, s) in &popped {
-        z.zdelete(ctx.txn, m, *s);
+        z.zdelete(ctx.txn, m, *s)?;
     }
     if !popped.is_empty() {
         z.save(ctx.txn, ctx.db, key)?;

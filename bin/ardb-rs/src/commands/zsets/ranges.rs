@@ -3,7 +3,8 @@
 //! ZRANK/ZREVRANK and ZREMRANGEBYRANK/SCORE/LEX.
 //!
 //! Score and lexicographic ranges seek into the score index and walk what they return; rank ranges
-//! and ranks walk the index from one end, O(rank) (sled keeps no order statistics).
+//! and ranks use the rank chunks of large sets (O(n/B + B), see [`super::rank`]) and walk the index
+//! from one end otherwise.
 
 use bytes::Bytes;
 
@@ -268,7 +269,7 @@ fn remove_range(ctx: &mut Ctx<'_>, args: &[Bytes], range: Range) -> CommandResul
     };
     let items = collect(ctx, &z, &range, false, 0, -1)?;
     for (m, s) in &items {
-        z.zdelete(ctx.txn, m, *s);
+        z.zdelete(ctx.txn, m, *s)?;
     }
     if !items.is_empty() {
         z.save(ctx.txn, ctx.db, key)?;
