@@ -36,6 +36,7 @@ mod commit;
 mod error;
 pub mod layout;
 mod meta;
+mod reverse;
 mod store;
 mod sweep;
 mod txn;

@@ -239,7 +239,11 @@ impl Txn {
     ) -> Result<()> {
         let range = (lo, hi);
         let mut disk: Box<dyn Iterator<Item = sled::Result<(IVec, IVec)>>> = if reverse {
-            Box::new(self.store.db().range::<Vec<u8>, _>(range.clone()).rev())
+            Box::new(crate::reverse::ReverseScan::new(
+                self.store.db(),
+                range.0.clone(),
+                range.1.clone(),
+            ))
         } else {
             Box::new(self.store.db().range::<Vec<u8>, _>(range.clone()))
         };

@@ -244,7 +244,7 @@ pub(crate) fn build_zset(
     let mut z = Collection::create(txn, KeyKind::ZSet, LISTPACK_MAX_ENTRIES);
     for (member, score) in items {
         let old = z.zscore(txn, member)?;
-        z.zput(txn, member, old, *score);
+        z.zput(txn, member, old, *score)?;
     }
     Ok(z)
 }
