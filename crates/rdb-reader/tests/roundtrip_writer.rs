@@ -11,7 +11,7 @@ use rdb_reader::{parse_dump, Checksum, Item, Reader, Value as RValue};
 use rdb_writer::{dump_with_options, RdbVersion, RdbWriter, Value as WValue, WriterOptions};
 
 /// Data sets per (version, options) pair.
-const FILE_CASES: u64 = 150;
+const FILE_CASES: u64 = 250;
 /// DUMP payloads per (version, options) pair.
 const DUMP_CASES: u64 = 300;
 
@@ -197,7 +197,9 @@ fn distinct(rng: &mut Rng, n: usize, ints_only: bool) -> Vec<Vec<u8>> {
         attempts += 1;
         let m = if ints_only {
             if rng.chance(70) {
-                (rng.next() as i64 >> rng.below(64)).to_string().into_bytes()
+                (rng.next() as i64 >> rng.below(64))
+                    .to_string()
+                    .into_bytes()
             } else {
                 let base = *rng.pick(INT_BOUNDARIES);
                 base.saturating_add(rng.range(0, 6) as i64 - 3)
@@ -235,7 +237,7 @@ fn score(rng: &mut Rng) -> f64 {
         5 => *rng.pick(&[f64::MAX, f64::MIN, 1e300, -1e300, 1.797e308]),
         6 => (rng.next() as i64 >> rng.below(64)) as f64,
         7 => ((1u64 << 53) as f64) + rng.range(0, 4) as f64 - 2.0,
-        8 => *rng.pick(&[0.1, -0.1, 1.5, 3.141592653589793, 1e-7, 123456.789]),
+        8 => *rng.pick(&[0.1, -0.1, 1.5, std::f64::consts::PI, 1e-7, 123456.789]),
         9 => (rng.below(2001) as f64 - 1000.0) / 8.0,
         _ => loop {
             let f = f64::from_bits(rng.next());
@@ -260,12 +262,14 @@ fn random_value(rng: &mut Rng) -> WValue {
         }
         7 => {
             let n = collection_len(rng);
-            let members = distinct(rng, n, rng.chance(20));
+            let ints_only = rng.chance(20);
+            let members = distinct(rng, n, ints_only);
             WValue::SortedSet(members.into_iter().map(|m| (m, score(rng))).collect())
         }
         _ => {
             let n = collection_len(rng);
-            let fields = distinct(rng, n, rng.chance(20));
+            let ints_only = rng.chance(20);
+            let fields = distinct(rng, n, ints_only);
             WValue::Hash(fields.into_iter().map(|f| (f, element(rng))).collect())
         }
     }
@@ -433,7 +437,9 @@ fn write_data_set(
             current = Some(k.db);
             if version.has_aux_and_resizedb() {
                 let in_db = ds.keys[i..].iter().take_while(|x| x.db == k.db);
-                let (n, e) = in_db.fold((0, 0), |(n, e), x| (n + 1, e + u64::from(x.expire.is_some())));
+                let (n, e) = in_db.fold((0, 0), |(n, e), x| {
+                    (n + 1, e + u64::from(x.expire.is_some()))
+                });
                 w.resize_db(n, e)?;
             }
         }
@@ -461,8 +467,11 @@ fn compare(expected: &WValue, got: &RValue) -> Result<(), String> {
             for (i, ((ma, sa), (mb, sb))) in a.iter().zip(b).enumerate() {
                 eq_bytes("zset member", ma, mb).map_err(|e| format!("#{i}: {e}"))?;
                 if sa.to_bits() != sb.to_bits() {
-                    return Err(format!("zset #{i} score {sa:e} ({:#x}) != {sb:e} ({:#x})",
-                        sa.to_bits(), sb.to_bits()));
+                    return Err(format!(
+                        "zset #{i} score {sa:e} ({:#x}) != {sb:e} ({:#x})",
+                        sa.to_bits(),
+                        sb.to_bits()
+                    ));
                 }
             }
             Ok(())
@@ -544,7 +553,11 @@ fn check_file(file: &[u8], ds: &DataSet, version: RdbVersion) -> Result<(), Stri
         return Err(format!("SELECTDBs {dbs:?}, wrote {want_dbs:?}"));
     }
     if entries.len() != ds.keys.len() {
-        return Err(format!("{} entries read, {} written", entries.len(), ds.keys.len()));
+        return Err(format!(
+            "{} entries read, {} written",
+            entries.len(),
+            ds.keys.len()
+        ));
     }
     for (i, (k, e)) in ds.keys.iter().zip(&entries).enumerate() {
         let ctx = |m: String| format!("key #{i} {:?}: {m}", String::from_utf8_lossy(&k.key));
@@ -553,7 +566,10 @@ fn check_file(file: &[u8], ds: &DataSet, version: RdbVersion) -> Result<(), Stri
         }
         eq_bytes("key", &k.key, &e.key).map_err(ctx)?;
         if e.expire_at_ms != k.expire {
-            return Err(ctx(format!("expiry {:?} != {:?}", e.expire_at_ms, k.expire)));
+            return Err(ctx(format!(
+                "expiry {:?} != {:?}",
+                e.expire_at_ms, k.expire
+            )));
         }
         if e.idle.is_some() || e.freq.is_some() {
             return Err(ctx("unexpected IDLE/FREQ".into()));
@@ -593,8 +609,12 @@ fn random_dump_payloads_round_trip_for_every_version_and_option() {
     for version in versions() {
         for compact in [true, false] {
             let opts = options(compact);
+            // Which type bytes (and LZF strings) the generated payloads exercised.
+            let mut types = BTreeSet::new();
+            let mut lzf_strings = 0;
             for case in 0..DUMP_CASES {
-                let seed = 0xD0 << 40 | u64::from(version.get()) << 32 | u64::from(compact) << 31 | case;
+                let seed =
+                    0xD0 << 40 | u64::from(version.get()) << 32 | u64::from(compact) << 31 | case;
                 let mut rng = Rng::new(seed);
                 let value = random_value(&mut rng);
                 let payload = match dump_with_options(&value, version, &opts) {
@@ -606,12 +626,37 @@ fn random_dump_payloads_round_trip_for_every_version_and_option() {
                     Err(e) => panic!("v{version} {opts:?} seed {seed:#x}: parse_dump: {e}"),
                 };
                 assert_eq!(got_version, u16::from(version.get()), "seed {seed:#x}");
+                types.insert(payload[0]);
+                if payload[..2] == [0, 0xC3] {
+                    lzf_strings += 1;
+                }
                 if let Err(e) = compare(&value, &got) {
                     panic!("v{version} {opts:?} seed {seed:#x}: {e}");
                 }
             }
+            let want = expected_types(version.get(), compact);
+            assert_eq!(types, want, "v{version} {opts:?}: type bytes exercised");
+            assert_eq!(lzf_strings > 0, compact, "v{version} {opts:?}: LZF strings");
         }
     }
+}
+
+/// The type bytes the writer uses for `version`: plain types always, compact ones when on.
+fn expected_types(version: u8, compact: bool) -> BTreeSet<u8> {
+    let zset = if version >= 8 { 5 } else { 3 };
+    let mut t: BTreeSet<u8> = [0, 1, 2, zset, 4].into();
+    if compact {
+        t.insert(11); // intset
+        t.extend(match version {
+            6 => &[10u8, 12, 13][..],
+            7..=9 => &[14, 12, 13][..],
+            _ => &[18, 17, 16][..],
+        });
+        if version >= 11 {
+            t.insert(20);
+        }
+    }
+    t
 }
 
 /// `rdb_writer::dump` (default options) against `parse_dump`, for each version.
@@ -636,6 +681,38 @@ fn default_dump_round_trips() {
             }
         }
     }
+}
+
+/// The comparison itself must see the differences the round trips are meant to catch.
+#[test]
+fn compare_detects_differences() {
+    let s = |b: &[u8]| b.to_vec();
+    assert!(compare(&WValue::String(s(b"1")), &RValue::String(s(b"2"))).is_err());
+    assert!(compare(&WValue::String(s(b"1")), &RValue::List(vec![s(b"1")])).is_err());
+    assert!(compare(
+        &WValue::List(vec![s(b"a"), s(b"b")]),
+        &RValue::List(vec![s(b"b"), s(b"a")])
+    )
+    .is_err());
+    assert!(compare(
+        &WValue::Set(vec![s(b"a"), s(b"b")]),
+        &RValue::Set(vec![s(b"b"), s(b"a")])
+    )
+    .is_ok());
+    assert!(compare(
+        &WValue::Set(vec![s(b"a")]),
+        &RValue::Set(vec![s(b"a"), s(b"a")])
+    )
+    .is_err());
+    let z = |f: f64| vec![(s(b"m"), f)];
+    assert!(compare(&WValue::SortedSet(z(-0.0)), &RValue::SortedSet(z(0.0))).is_err());
+    assert!(compare(
+        &WValue::SortedSet(z(0.1)),
+        &RValue::SortedSet(z(0.1 + f64::EPSILON))
+    )
+    .is_err());
+    let h = |v: &[u8]| vec![(s(b"f"), s(v))];
+    assert!(compare(&WValue::Hash(h(b"x")), &RValue::Hash(h(b"y"))).is_err());
 }
 
 /// Hand-picked edge cases every version must carry exactly, whatever the options.
