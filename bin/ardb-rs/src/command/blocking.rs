@@ -62,6 +62,19 @@ pub fn keys_to_serve<'k>(ctx: &Ctx<'_>, keys: &'k [Bytes]) -> Vec<&'k Bytes> {
     }
 }
 
+/// Opens a key to serve from with `open`: on a first call a key of another type is WRONGTYPE; on
+/// a retry it just cannot serve yet, and the client stays blocked (as in Redis).
+pub fn open_to_serve<T>(
+    ctx: &mut Ctx<'_>,
+    open: impl FnOnce(&mut Ctx<'_>) -> Result<Option<T>, CommandError>,
+) -> Result<Option<T>, CommandError> {
+    let retry = matches!(ctx.block_mode, BlockMode::Serving(_));
+    match open(ctx) {
+        Err(CommandError::WrongType) if retry => Ok(None),
+        other => other,
+    }
+}
+
 /// What a blocking command replies inside EXEC, where it cannot wait.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReplyWhenUnblockable {

@@ -235,6 +235,52 @@ const FLAG_BIG: u8 = 1;
 /// for the life of that collection version, since the chunk records then have to stay exact.
 pub(crate) const FLAG_RANK_CHUNKS: u8 = 2;
 
+/// The parsed `numkeys key… <where> [COUNT n]` of LMPOP/BLMPOP (`LEFT|RIGHT`) and ZMPOP/BZMPOP
+/// (`MIN|MAX`).
+pub(crate) struct MultiPop<W> {
+    /// The keys to try, in order.
+    pub(crate) keys: Vec<Bytes>,
+    /// Which end to pop from.
+    pub(crate) end: W,
+    /// How many elements to pop at most (COUNT, default 1).
+    pub(crate) count: u64,
+}
+
+/// Parses `numkeys key… <where> [COUNT n]` (`args` starts at numkeys) with Redis 7.0's errors;
+/// `parse_where` reads the family's `<where>` word.
+pub(crate) fn parse_multi_pop<W>(
+    args: &[Bytes],
+    parse_where: impl Fn(&[u8]) -> Option<W>,
+) -> Result<MultiPop<W>, CommandError> {
+    let numkeys = parse_i64(&args[0])
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| CommandError::err("numkeys should be greater than 0"))?;
+    let numkeys = usize::try_from(numkeys).unwrap_or(usize::MAX);
+    let where_index = numkeys.saturating_add(1);
+    let end = args
+        .get(where_index)
+        .and_then(|w| parse_where(w))
+        .ok_or(CommandError::Syntax)?;
+    let mut count = None;
+    let mut i = where_index + 1;
+    while i < args.len() {
+        if count.is_none() && args[i].eq_ignore_ascii_case(b"COUNT") && i + 1 < args.len() {
+            let n = parse_i64(&args[i + 1])
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| CommandError::err("count should be greater than 0"))?;
+            count = Some(n.unsigned_abs());
+            i += 2;
+        } else {
+            return Err(CommandError::Syntax);
+        }
+    }
+    Ok(MultiPop {
+        keys: args[1..where_index].to_vec(),
+        end,
+        count: count.unwrap_or(1),
+    })
+}
+
 /// The header of a collection key being read or changed: its metadata, its element count, and
 /// whether Redis would have converted it out of its compact encoding (listpack, intset). Hashes and
 /// sets add their own element operations in their modules.

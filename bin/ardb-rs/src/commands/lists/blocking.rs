@@ -11,7 +11,7 @@ use super::moves::{
 };
 use super::{end_arg, write_list, End};
 use crate::command::blocking::{
-    keys_to_serve, parse_timeout, wait, BlockMode, ReplyWhenUnblockable,
+    keys_to_serve, open_to_serve, parse_timeout, wait, ReplyWhenUnblockable,
 };
 use crate::command::ctx::Ctx;
 use crate::command::error::{CommandError, CommandResult};
@@ -48,14 +48,9 @@ fn pop_one(ctx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CommandResult {
     Ok(())
 }
 
-/// A list to serve from: on a first call a key of another type is WRONGTYPE; on a retry it just
-/// cannot serve yet (the client stays blocked, as in Redis).
+/// The list at `key` to serve from (see [`open_to_serve`]).
 fn serving_list(ctx: &mut Ctx<'_>, key: &Bytes) -> Result<Option<super::List>, CommandError> {
-    let retry = matches!(ctx.block_mode, BlockMode::Serving(_));
-    match write_list(ctx, key) {
-        Err(CommandError::WrongType) if retry => Ok(None),
-        other => other,
-    }
+    open_to_serve(ctx, |ctx| write_list(ctx, key))
 }
 
 pub(super) fn blmove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {

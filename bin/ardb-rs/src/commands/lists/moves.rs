@@ -6,7 +6,7 @@ use super::push_pop::pop_elements;
 use super::{end_arg, new_list, write_list, End};
 use crate::command::ctx::Ctx;
 use crate::command::error::{CommandError, CommandResult};
-use crate::util::numbers::parse_i64;
+use crate::commands::collection::MultiPop;
 
 pub(super) fn lmove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let from = end_arg(&args[3])?;
@@ -71,42 +71,9 @@ pub(super) fn move_element(
     Ok(Some(value))
 }
 
-/// The parsed arguments of LMPOP/BLMPOP: `numkeys key… LEFT|RIGHT [COUNT n]`.
-pub(super) struct MultiPop {
-    pub(super) keys: Vec<Bytes>,
-    pub(super) end: End,
-    pub(super) count: u64,
-}
-
-/// Parses `numkeys key… LEFT|RIGHT [COUNT n]` (starting at numkeys) with Redis 7.0's errors.
-pub(super) fn parse_multi_pop(args: &[Bytes]) -> Result<MultiPop, CommandError> {
-    let numkeys = parse_i64(&args[0])
-        .filter(|n| *n >= 1)
-        .ok_or_else(|| CommandError::err("numkeys should be greater than 0"))?;
-    let numkeys = usize::try_from(numkeys).unwrap_or(usize::MAX);
-    let where_index = numkeys.saturating_add(1);
-    let Some(where_arg) = args.get(where_index) else {
-        return Err(CommandError::Syntax);
-    };
-    let end = end_arg(where_arg)?;
-    let mut count = None;
-    let mut i = where_index + 1;
-    while i < args.len() {
-        if count.is_none() && args[i].eq_ignore_ascii_case(b"COUNT") && i + 1 < args.len() {
-            let n = parse_i64(&args[i + 1])
-                .filter(|n| *n >= 1)
-                .ok_or_else(|| CommandError::err("count should be greater than 0"))?;
-            count = Some(n as u64);
-            i += 2;
-        } else {
-            return Err(CommandError::Syntax);
-        }
-    }
-    Ok(MultiPop {
-        keys: args[1..where_index].to_vec(),
-        end,
-        count: count.unwrap_or(1),
-    })
+/// Parses LMPOP/BLMPOP's `numkeys key… LEFT|RIGHT [COUNT n]`.
+pub(super) fn parse_multi_pop(args: &[Bytes]) -> Result<MultiPop<End>, CommandError> {
+    crate::commands::collection::parse_multi_pop(args, End::parse)
 }
 
 /// A key and the elements popped from it.

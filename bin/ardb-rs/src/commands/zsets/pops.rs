@@ -10,10 +10,11 @@ use bytes::Bytes;
 use super::index::Scored;
 use super::{arg, write_zset, ZSet};
 use crate::command::blocking::{
-    keys_to_serve, parse_timeout, wait, BlockMode, ReplyWhenUnblockable,
+    keys_to_serve, open_to_serve, parse_timeout, wait, ReplyWhenUnblockable,
 };
 use crate::command::ctx::Ctx;
 use crate::command::error::{CommandError, CommandResult};
+use crate::commands::collection::MultiPop;
 use crate::util::numbers::parse_i64;
 
 /// Removes up to `count` members from the low (or, `max`, the high) end of `z` and saves it.
@@ -95,61 +96,22 @@ fn pop_command(ctx: &mut Ctx<'_>, args: &[Bytes], max: bool) -> CommandResult {
     Ok(())
 }
 
-/// The parsed `numkeys key… MIN|MAX [COUNT n]` of ZMPOP/BZMPOP.
-struct MultiPop {
-    /// The keys to try, in order.
-    keys: Vec<Bytes>,
-    /// MAX pops the highest scores, MIN the lowest.
-    max: bool,
-    /// How many members to pop at most (COUNT, default 1).
-    count: u64,
-}
-
-/// Parses `numkeys key… MIN|MAX [COUNT n]` with Redis 7.0's errors.
-fn parse_multi_pop(args: &[Bytes]) -> Result<MultiPop, CommandError> {
-    let numkeys = parse_i64(&args[0])
-        .filter(|n| *n >= 1)
-        .ok_or_else(|| CommandError::err("numkeys should be greater than 0"))?;
-    let numkeys = usize::try_from(numkeys).unwrap_or(usize::MAX);
-    let where_index = numkeys.saturating_add(1);
-    let Some(where_arg) = args.get(where_index) else {
-        return Err(CommandError::Syntax);
-    };
-    let max = if where_arg.eq_ignore_ascii_case(b"MIN") {
-        false
-    } else if where_arg.eq_ignore_ascii_case(b"MAX") {
-        true
-    } else {
-        return Err(CommandError::Syntax);
-    };
-    let mut count = None;
-    let mut i = where_index + 1;
-    while i < args.len() {
-        if count.is_none() && args[i].eq_ignore_ascii_case(b"COUNT") && i + 1 < args.len() {
-            let n = parse_i64(&args[i + 1])
-                .filter(|n| *n >= 1)
-                .ok_or_else(|| CommandError::err("count should be greater than 0"))?;
-            count = Some(n.unsigned_abs());
-            i += 2;
+/// Parses ZMPOP/BZMPOP's `numkeys key… MIN|MAX [COUNT n]`; the end is `true` for MAX.
+fn parse_multi_pop(args: &[Bytes]) -> Result<MultiPop<bool>, CommandError> {
+    crate::commands::collection::parse_multi_pop(args, |w| {
+        if w.eq_ignore_ascii_case(b"MIN") {
+            Some(false)
+        } else if w.eq_ignore_ascii_case(b"MAX") {
+            Some(true)
         } else {
-            return Err(CommandError::Syntax);
+            None
         }
-    }
-    Ok(MultiPop {
-        keys: args[1..where_index].to_vec(),
-        max,
-        count: count.unwrap_or(1),
     })
 }
 
-/// A sorted set to serve from: on a first call a key of another type is WRONGTYPE; on a retry it
-/// just cannot serve yet (the client stays blocked, as in Redis).
+/// The sorted set at `key` to serve from (see [`open_to_serve`]).
 fn serving_zset(ctx: &mut Ctx<'_>, key: &Bytes) -> Result<Option<ZSet>, CommandError> {
-    let retry = matches!(ctx.block_mode, BlockMode::Serving(_));
-    match write_zset(ctx, key) {
-        Err(CommandError::WrongType) if retry => Ok(None),
-        other => other,
-    }
+    open_to_serve(ctx, |ctx| write_zset(ctx, key))
 }
 
 /// Pops from the first existing sorted set among the servable `keys`: the key and the members,
@@ -191,7 +153,7 @@ fn reply_multi(ctx: &mut Ctx<'_>, key: &[u8], popped: &[Scored]) {
 /// ZMPOP `numkeys key… MIN|MAX [COUNT n]`: pops from the first existing sorted set; a nil array when none exists. Propagates `ZPOPMIN|ZPOPMAX key n`.
 pub(super) fn zmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let m = parse_multi_pop(&args[1..])?;
-    match pop_first(ctx, &m.keys, m.max, Some(m.count))? {
+    match pop_first(ctx, &m.keys, m.end, Some(m.count))? {
         Some((key, popped)) => reply_multi(ctx, &key, &popped),
         None => ctx.reply().null_array(),
     }
@@ -231,7 +193,7 @@ fn blocking_pop(ctx: &mut Ctx<'_>, args: &[Bytes], max: bool) -> CommandResult {
 pub(super) fn bzmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let deadline = parse_timeout(&args[1], ctx.now_ms)?;
     let m = parse_multi_pop(&args[2..])?;
-    if let Some((key, popped)) = pop_first(ctx, &m.keys, m.max, Some(m.count))? {
+    if let Some((key, popped)) = pop_first(ctx, &m.keys, m.end, Some(m.count))? {
         reply_multi(ctx, &key, &popped);
         return Ok(());
     }
