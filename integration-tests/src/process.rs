@@ -202,8 +202,20 @@ impl ServerProcess {
             keep: std::env::var_os(KEEP_DIRS_ENV).is_some_and(|v| v == "1"),
             child: None,
         };
-        server.spawn()?;
-        Ok(server)
+        // A port picked as free can be taken by a parallel test before we bind it: try again on
+        // another port when our server exits during start-up.
+        let mut attempts = 0;
+        loop {
+            match server.spawn() {
+                Ok(()) => return Ok(server),
+                Err(e) if attempts < 3 && server.child.is_none() => {
+                    attempts += 1;
+                    server.port = crate::free_port()?;
+                    let _ = e;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     fn spawn(&mut self) -> io::Result<()> {
@@ -237,7 +249,9 @@ impl ServerProcess {
                 }
             }
             let addr = std::net::SocketAddr::from(([127, 0, 0, 1], self.port));
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
+                && self.answers_as_our_child()
+            {
                 return Ok(());
             }
             if Instant::now() >= deadline {
@@ -251,6 +265,22 @@ impl ServerProcess {
                 )));
             }
             std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Whether the server answering on our port is our child: another test's server can hold a
+    /// port that was free when we picked it (ours then fails to bind and exits), so a successful
+    /// connect alone proves nothing. Checked through INFO's `process_id`.
+    fn answers_as_our_child(&self) -> bool {
+        let Some(pid) = self.child.as_ref().map(Child::id) else {
+            return false;
+        };
+        let Ok(mut c) = RawClient::connect(self.port) else {
+            return false;
+        };
+        match c.request(&["INFO", "server"]) {
+            Ok(reply) => String::from_utf8_lossy(&reply).contains(&format!("process_id:{pid}\r\n")),
+            Err(_) => false,
         }
     }
 
