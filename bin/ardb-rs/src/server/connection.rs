@@ -39,6 +39,9 @@ pub struct Connection {
     pub wants_write: bool,
     /// Close once the output is flushed (QUIT, protocol error, CLIENT KILL of itself).
     pub close_after_flush: bool,
+    /// The peer shut down its sending side (a read-closed event came): from then on every read
+    /// goes on until EOF, because no further readiness edge will announce it.
+    pub peer_closed: bool,
 }
 
 impl Connection {
@@ -52,13 +55,17 @@ impl Connection {
             decoder,
             wants_write: false,
             close_after_flush: false,
+            peer_closed: false,
         }
     }
 
     /// Reads what the socket has into `input`, up to the burst limit, using `scratch` as the landing
     /// buffer. With `to_end` (the peer half-closed) it reads until end of stream or WouldBlock instead
-    /// of trusting a short read, so the final 0-byte read that reveals the close is not skipped.
+    /// of trusting a short read, so the final 0-byte read that reveals the close is not skipped; once
+    /// the peer has half-closed, every later read (a queued burst) does the same.
     pub fn read_available(&mut self, scratch: &mut [u8], to_end: bool) -> ReadOutcome {
+        self.peer_closed |= to_end;
+        let to_end = self.peer_closed;
         let mut total = 0;
         loop {
             if total >= READ_BURST {
