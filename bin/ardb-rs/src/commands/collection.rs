@@ -72,6 +72,19 @@ pub(crate) fn random_element(
         .map(|value| (name, value.to_vec())))
 }
 
+/// The count argument of SRANDMEMBER, HRANDFIELD and ZRANDMEMBER: an integer whose negation exists
+/// (negative counts allow repetitions), with Redis 7.0's errors.
+pub(crate) fn random_count(arg: &[u8]) -> Result<i64, CommandError> {
+    let count = parse_i64(arg).ok_or(CommandError::NotInteger)?;
+    if count == i64::MIN {
+        return Err(CommandError::err(
+            "value is out of range, value must between -9223372036854775807 and \
+             9223372036854775807",
+        ));
+    }
+    Ok(count)
+}
+
 /// A uniform draw in `0..n` (`n > 0`).
 pub(crate) fn below(rng: &mut Rng, n: u64) -> u64 {
     rng.next_u64() % n
@@ -192,17 +205,7 @@ pub(crate) fn scan_page(
         let page = ctx.txn.elements(version, None, None, false, PAGE)?;
         return Ok((0, page));
     }
-    let after: Option<Vec<u8>> = if cursor == 0 {
-        None
-    } else {
-        match ctx.state.scan_cursors.get(cursor) {
-            Some(pos) if pos.db == ctx.db => match decode_position(&pos.after, key) {
-                Some(element) => Some(successor(element)),
-                None => return Err(CommandError::err("invalid cursor")),
-            },
-            _ => return Err(CommandError::err("invalid cursor")),
-        }
-    };
+    let after = cursor_position(ctx, key, cursor)?.map(|element| successor(&element));
     // One extra element tells whether anything follows, so a scan does not end on an empty page.
     let mut page = ctx.txn.elements(
         version,
@@ -211,19 +214,48 @@ pub(crate) fn scan_page(
         false,
         count.saturating_add(1),
     )?;
-    let next = if page.len() > count {
-        page.truncate(count);
-        match page.last() {
-            Some((last, _)) => ctx.state.scan_cursors.save(ScanPosition {
-                db: ctx.db,
-                after: encode_position(key, last),
-            }),
-            None => 0,
-        }
-    } else {
-        0
-    };
+    let next = end_page(ctx, key, &mut page, count);
     Ok((next, page))
+}
+
+/// The element a SCAN-style cursor of `key` resumes after (`None` for cursor 0); `ERR invalid
+/// cursor` for an unknown cursor or one of another key or database.
+pub(crate) fn cursor_position(
+    ctx: &Ctx<'_>,
+    key: &[u8],
+    cursor: u64,
+) -> Result<Option<Vec<u8>>, CommandError> {
+    if cursor == 0 {
+        return Ok(None);
+    }
+    match ctx.state.scan_cursors.get(cursor) {
+        Some(pos) if pos.db == ctx.db => match decode_position(&pos.after, key) {
+            Some(element) => Ok(Some(element.to_vec())),
+            None => Err(CommandError::err("invalid cursor")),
+        },
+        _ => Err(CommandError::err("invalid cursor")),
+    }
+}
+
+/// Ends a SCAN-style page read with one element more than `count`: drops that extra element and
+/// returns the cursor naming the last one kept, or 0 when nothing follows.
+pub(crate) fn end_page<V>(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    page: &mut Vec<(Vec<u8>, V)>,
+    count: usize,
+) -> u64 {
+    if page.len() <= count {
+        return 0;
+    }
+    page.truncate(count);
+    match page.last() {
+        Some((last, _)) => ctx.state.scan_cursors.save(ScanPosition {
+            db: ctx.db,
+            after: encode_position(key, last),
+        }),
+        None => 0,
+    }
 }
 
 /// Bit 0 of a collection header's flag byte (the first byte of `aux`): Redis would have left its

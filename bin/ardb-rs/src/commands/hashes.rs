@@ -26,8 +26,8 @@ use crate::command::ctx::Ctx;
 use crate::command::error::{CommandError, CommandResult};
 use crate::command::spec::{CommandSpec, Flags, KeySpec};
 use crate::commands::collection::{
-    below, for_each_element, is_compact, random_distinct, random_element, remove_and_reply,
-    sample_distinct, scan_cursor, scan_options, scan_page, Collection, Element,
+    below, for_each_element, is_compact, random_count, random_distinct, random_element,
+    remove_and_reply, sample_distinct, scan_cursor, scan_options, scan_page, Collection, Element,
 };
 use crate::commands::counters::ext;
 use crate::util::glob::glob_match;
@@ -584,13 +584,7 @@ fn hrandfield(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
         }
         return Ok(());
     }
-    let count = parse_i64(&args[2]).ok_or(CommandError::NotInteger)?;
-    if count == i64::MIN {
-        return Err(CommandError::err(
-            "value is out of range, value must between -9223372036854775807 and \
-             9223372036854775807",
-        ));
-    }
+    let count = random_count(&args[2])?;
     let with_values = match args.get(3) {
         None => false,
         Some(a) if args.len() == 4 && a.eq_ignore_ascii_case(b"WITHVALUES") => true,

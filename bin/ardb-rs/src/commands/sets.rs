@@ -22,8 +22,9 @@ use crate::command::ctx::Ctx;
 use crate::command::error::{CommandError, CommandResult};
 use crate::command::spec::{CommandSpec, Flags, KeySpec};
 use crate::commands::collection::{
-    below, effect_naming, for_each_element, is_compact, random_distinct, random_element,
-    remove_and_reply, sample_distinct, scan_cursor, scan_options, scan_page, Collection, Element,
+    below, effect_naming, for_each_element, is_compact, random_count, random_distinct,
+    random_element, remove_and_reply, sample_distinct, scan_cursor, scan_options, scan_page,
+    Collection, Element,
 };
 use crate::util::glob::glob_match;
 use crate::util::numbers::parse_i64;
@@ -727,13 +728,7 @@ fn srandmember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
         }
         return Ok(());
     };
-    let count = parse_i64(arg).ok_or(CommandError::NotInteger)?;
-    if count == i64::MIN {
-        return Err(CommandError::err(
-            "value is out of range, value must between -9223372036854775807 and \
-             9223372036854775807",
-        ));
-    }
+    let count = random_count(arg)?;
     let Some(set) = read_set(ctx, &args[1])? else {
         ctx.reply().array_len(0);
         return Ok(());

@@ -13,13 +13,11 @@ use super::{read_zset, reply_scored, ZSet};
 use crate::command::ctx::Ctx;
 use crate::command::error::{CommandError, CommandResult};
 use crate::commands::collection::{
-    below, decode_position, encode_position, scan_cursor, scan_options,
+    below, cursor_position, end_page, random_count, scan_cursor, scan_options,
 };
 use crate::util::glob::glob_match;
-use crate::util::numbers::parse_i64;
 use crate::util::random::Rng;
 use crate::util::random_descent;
-use crate::util::scan_cursors::ScanPosition;
 
 /// The most samples a negative ZRANDMEMBER count may ask for (as SRANDMEMBER): Redis has no bound
 /// and runs out of memory; a bound keeps one command from stalling the server.
@@ -83,13 +81,7 @@ pub(super) fn zrandmember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
         }
         return Ok(());
     };
-    let count = parse_i64(count_arg).ok_or(CommandError::NotInteger)?;
-    if count == i64::MIN {
-        return Err(CommandError::err(
-            "value is out of range, value must between -9223372036854775807 and \
-             9223372036854775807",
-        ));
-    }
+    let count = random_count(count_arg)?;
     if args.len() > 4 || (args.len() == 4 && !args[3].eq_ignore_ascii_case(b"WITHSCORES")) {
         return Err(CommandError::Syntax);
     }
@@ -157,30 +149,9 @@ pub(super) fn zscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let (next, page) = if z.compact() {
         (0, z.zall(ctx.txn)?)
     } else {
-        let after: Option<Vec<u8>> = if cursor == 0 {
-            None
-        } else {
-            match ctx.state.scan_cursors.get(cursor) {
-                Some(pos) if pos.db == ctx.db => match decode_position(&pos.after, key) {
-                    Some(member) => Some(member.to_vec()),
-                    None => return Err(CommandError::err("invalid cursor")),
-                },
-                _ => return Err(CommandError::err("invalid cursor")),
-            }
-        };
+        let after = cursor_position(ctx, key, cursor)?;
         let mut page = z.zmembers_after(ctx.txn, after.as_deref(), count.saturating_add(1))?;
-        let next = if page.len() > count {
-            page.truncate(count);
-            match page.last() {
-                Some((last, _)) => ctx.state.scan_cursors.save(ScanPosition {
-                    db: ctx.db,
-                    after: encode_position(key, last),
-                }),
-                None => 0,
-            }
-        } else {
-            0
-        };
+        let next = end_page(ctx, key, &mut page, count);
         (next, page)
     };
     let matching: Vec<&Scored> = page
