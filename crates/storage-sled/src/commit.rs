@@ -52,7 +52,11 @@ impl PreparedCommit {
         for (k, v) in &self.system {
             batch.insert(*k, v.as_slice());
         }
-        if let Err(e) = self.store.db().apply_batch(batch) {
+        let applied = {
+            let _busy = self.store.busy();
+            self.store.db().apply_batch(batch)
+        };
+        if let Err(e) = applied {
             let mut cache = self.store.cache();
             for (k, _) in self
                 .records

@@ -40,6 +40,7 @@ mod reverse;
 mod store;
 mod sweep;
 mod txn;
+mod watchdog;
 
 pub use commit::{Committer, Layer, PreparedCommit};
 pub use error::{Result, StoreError};

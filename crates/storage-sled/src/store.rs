@@ -98,9 +98,17 @@ pub struct Store {
 /// What every clone of a [`Store`] shares.
 struct Inner {
     db: sled::Db,
+    /// Rescues sled writes stuck in sled's own deadlock (see `watchdog.rs`).
+    watchdog: crate::watchdog::Watchdog,
     databases: usize,
     state: Mutex<State>,
     cache: Mutex<RecordCache>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.watchdog.stop();
+    }
 }
 
 impl Store {
@@ -148,6 +156,11 @@ impl Store {
         }
         Ok(Store {
             inner: Arc::new(Inner {
+                watchdog: {
+                    let w = crate::watchdog::Watchdog::default();
+                    w.start(db.clone());
+                    w
+                },
                 db,
                 databases,
                 state: Mutex::new(State {
@@ -214,7 +227,13 @@ impl Store {
 
     /// Makes every committed batch durable; returns the bytes sled wrote.
     pub fn flush(&self) -> Result<usize> {
+        let _busy = self.inner.watchdog.busy();
         Ok(self.db().flush()?)
+    }
+
+    /// Marks a sled write in progress for the deadlock watchdog until the guard is dropped.
+    pub(crate) fn busy(&self) -> crate::watchdog::Busy<'_> {
+        self.inner.watchdog.busy()
     }
 
     /// The size of sled's files on disk.
