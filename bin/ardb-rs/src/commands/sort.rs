@@ -19,7 +19,7 @@ use crate::command::ctx::Ctx;
 use crate::command::error::{c_string, CommandError, CommandResult};
 use crate::command::spec::{CommandSpec, Flags, KeySpec};
 use crate::commands::collection::{for_each_element, Collection};
-use crate::commands::lists::End;
+use crate::commands::lists::build_list;
 use crate::commands::zsets::score::strtod;
 use crate::util::numbers::parse_i64;
 
@@ -290,10 +290,10 @@ fn run(ctx: &mut Ctx<'_>, args: &[Bytes], read_only: bool) -> CommandResult {
                     ctx.propagate(args.to_vec());
                 }
             } else {
-                let mut list = Collection::create(ctx.txn, KeyKind::List, u64::MAX);
-                for v in &output {
-                    list.push(ctx.txn, End::Right, v.as_deref().unwrap_or_default());
-                }
+                let list = build_list(
+                    ctx.txn,
+                    output.iter().map(|v| v.as_deref().unwrap_or_default()),
+                );
                 ctx.txn.delete(ctx.db, &dest)?;
                 list.save(ctx.txn, ctx.db, &dest)?;
                 ctx.propagate(args.to_vec());
