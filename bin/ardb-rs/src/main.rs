@@ -1,6 +1,7 @@
 //! `ardb-rs`: a Redis-protocol, disk-backed key-value server.
 //!
-//! Start-up: command line and config file → logging → the sled store under `<dir>/sled` → the reactor.
+//! Start-up: command line and config file → logging → the sled store under `<dir>/sled` → recovery
+//! (the backlog in `<dir>/repl` replays what the store had not made durable) → the reactor.
 //! Usage mirrors redis-server: `ardb-rs [CONFIG_FILE] [--option value]...`.
 
 mod cli;
@@ -8,6 +9,7 @@ mod command;
 mod commands;
 mod config;
 mod persistence;
+mod replication;
 mod server;
 mod util;
 
@@ -69,7 +71,18 @@ fn main() -> ExitCode {
             log::warn!("Failed to write PID file {}: {e}", config.pidfile);
         }
     }
-    let state = ServerState::new(config, config_file, util::time::now_ms());
+    let mut state = ServerState::new(config, config_file, util::time::now_ms());
+    let recovered = replication::recovery::open_state(&state.config).and_then(|repl_state| {
+        state.repl_state = Some(repl_state);
+        replication::recovery::recover(&store, &mut state, util::time::now_ms())
+    });
+    match recovered {
+        Ok(backlog) => state.backlog = Some(backlog),
+        Err(e) => {
+            log::error!("{e}");
+            return ExitCode::FAILURE;
+        }
+    }
     let reactor = match Reactor::bind(store, state) {
         Ok(r) => r,
         Err(e) => {

@@ -36,6 +36,19 @@ pub struct Backlog {
     pub(crate) syncer: Syncer,
 }
 
+impl std::fmt::Debug for Backlog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Backlog")
+            .field("path", &self.path)
+            .field("replid", &self.header.replid)
+            .field("start", &self.header.start)
+            .field("end", &self.header.end)
+            .field("capacity", &self.header.capacity)
+            .field("policy", &self.policy)
+            .finish()
+    }
+}
+
 impl Backlog {
     /// Ring size in bytes: how much history a reconnecting replica can catch up from.
     pub fn capacity(&self) -> u64 {

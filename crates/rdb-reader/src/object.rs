@@ -35,7 +35,7 @@ fn pairs(
     base: u64,
     what: &str,
 ) -> Result<crate::value::Pairs, RdbError> {
-    if elements.len() % 2 != 0 {
+    if !elements.len().is_multiple_of(2) {
         return Err(RdbError::corrupt(
             base,
             format!("an even number of {what} elements"),
@@ -54,7 +54,7 @@ fn scored(
     base: u64,
     what: &str,
 ) -> Result<Vec<(Vec<u8>, f64)>, RdbError> {
-    if elements.len() % 2 != 0 {
+    if !elements.len().is_multiple_of(2) {
         return Err(RdbError::corrupt(
             base,
             format!("an even number of {what} elements"),
@@ -81,7 +81,7 @@ fn scored(
 /// Groups listpack elements of a hash with TTLs as field/value/expiry triplets (expiry 0 means
 /// none).
 fn triplets(elements: Vec<Element<'_>>, base: u64) -> Result<Vec<HashField>, RdbError> {
-    if elements.len() % 3 != 0 {
+    if !elements.len().is_multiple_of(3) {
         return Err(RdbError::corrupt(
             base,
             "field/value/expiry triplets in a hash listpack",

@@ -81,7 +81,7 @@ impl PreparedCommit {
 ///
 /// let mut txn = store.begin(0);
 /// txn.put(0, b"k", Meta::string("v".into()))?;
-/// let layer = committer.submit(txn.prepare(Some(1)))?;
+/// let layer = committer.submit(txn.prepare(Some(1.into())))?;
 /// // The next transaction sees the write even before it reaches sled.
 /// assert!(store.begin_after(0, layer).get(0, b"k")?.is_some());
 /// committer.wait()?;

@@ -20,7 +20,7 @@
 //!
 //! let mut txn = store.begin(1_000);
 //! txn.put(0, b"session", Meta::string("alive".into()).with_expire(Some(2_000)))?;
-//! txn.commit(Some(1))?;
+//! txn.commit(Some(1.into()))?;
 //!
 //! // Before the deadline the key is visible; at the deadline it is gone and reported as expired.
 //! assert!(store.begin(1_999).get(0, b"session")?.is_some());
@@ -36,6 +36,7 @@ mod commit;
 mod error;
 pub mod layout;
 mod meta;
+mod position;
 mod reverse;
 mod store;
 mod sweep;
@@ -45,6 +46,7 @@ mod watchdog;
 pub use commit::{Committer, Layer, PreparedCommit};
 pub use error::{Result, StoreError};
 pub use meta::{Body, KeyKind, Meta, StringEncoding};
+pub use position::AppliedPosition;
 pub use sled::IVec;
 pub use store::{Counts, Options, Store};
 pub use txn::{Element, ExpiredKey, Txn};

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::cache::RecordCache;
 use crate::error::{Result, StoreError};
 use crate::layout;
+use crate::position::AppliedPosition;
 use crate::txn::Txn;
 
 /// How to open a [`Store`].
@@ -69,7 +70,7 @@ pub(crate) struct State {
     pub(crate) counts: HashMap<u32, Counts>,
     pub(crate) next_version: u64,
     pub(crate) next_namespace: u32,
-    pub(crate) applied_offset: u64,
+    pub(crate) applied: AppliedPosition,
 }
 
 /// The ardb-rs data store: every database of one node in one sled tree.
@@ -84,7 +85,7 @@ pub(crate) struct State {
 /// let store = storage_sled::Store::open(storage_sled::Options::new(&dir))?;
 /// let mut txn = store.begin(0);
 /// txn.put(0, b"greeting", storage_sled::Meta::string("hello".into()))?;
-/// txn.commit(Some(42))?;
+/// txn.commit(Some(42.into()))?;
 /// assert_eq!(store.applied_offset(), 42);
 /// assert_eq!(store.begin(0).get(0, b"greeting")?.and_then(|m| m.as_string().cloned()), Some("hello".into()));
 /// # drop(store); let _ = std::fs::remove_dir_all(&dir);
@@ -121,7 +122,11 @@ impl Store {
             .mode(sled::Mode::HighThroughput)
             .open()?;
         let databases = options.databases.max(1);
-        let applied_offset = read_u64(&db, layout::APPLIED_OFFSET)?.unwrap_or(0);
+        let applied = match db.get(layout::APPLIED_OFFSET)? {
+            Some(v) => AppliedPosition::decode(&v)
+                .ok_or_else(|| corrupt("applied position", layout::APPLIED_OFFSET))?,
+            None => AppliedPosition::default(),
+        };
         let next_version = read_u64(&db, layout::NEXT_VERSION)?.unwrap_or(1);
         let mut next_namespace = match db.get(layout::NEXT_NAMESPACE)? {
             Some(v) => layout::decode_u32(&v)
@@ -168,7 +173,7 @@ impl Store {
                     counts,
                     next_version,
                     next_namespace,
-                    applied_offset,
+                    applied,
                 }),
                 cache: Mutex::new(RecordCache::new(options.record_cache_capacity)),
             }),
@@ -212,7 +217,13 @@ impl Store {
 
     /// The replication offset of the last committed batch that recorded one.
     pub fn applied_offset(&self) -> u64 {
-        self.lock().applied_offset
+        self.lock().applied.offset
+    }
+
+    /// The replication position (offset and stream database) of the last committed batch that
+    /// recorded one: where a restarted node resumes its stream.
+    pub fn applied_position(&self) -> AppliedPosition {
+        self.lock().applied
     }
 
     /// The committed key counters of logical database `db`.

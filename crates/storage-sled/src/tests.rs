@@ -63,7 +63,7 @@ fn commit_is_atomic_with_offset_and_survives_reopen() -> R {
     let mut txn = t.store().begin(0);
     txn.put(0, b"a", s("1"))?;
     txn.put(3, b"b", s("2").with_expire(Some(10_000)))?;
-    txn.commit(Some(77))?;
+    txn.commit(Some(77.into()))?;
     t.store().flush()?;
     t.reopen();
     let st = t.store();
@@ -75,6 +75,39 @@ fn commit_is_atomic_with_offset_and_survives_reopen() -> R {
         st.begin(0).get(3, b"b")?,
         Some(s("2").with_expire(Some(10_000)))
     );
+    Ok(())
+}
+
+#[test]
+fn suspended_expiry_shows_keys_past_their_deadline_until_a_delete() -> R {
+    let t = TempStore::new("suspended-expiry");
+    let mut txn = t.store().begin(0);
+    txn.put(0, b"k", s("v").with_expire(Some(50)))?;
+    txn.commit(None)?;
+    let mut txn = t.store().begin(100);
+    txn.set_expiry_suspended(true);
+    assert_eq!(txn.get(0, b"k")?, Some(s("v").with_expire(Some(50))));
+    assert!(txn.exists(0, b"k")?);
+    assert_eq!(txn.scan_keys(0, None, 10)?.len(), 1);
+    assert!(txn.take_expired().is_empty());
+    txn.set_expiry_suspended(false);
+    assert_eq!(txn.get(0, b"k")?, None);
+    assert_eq!(txn.take_expired().len(), 1);
+    Ok(())
+}
+
+#[test]
+fn applied_position_keeps_the_stream_database() -> R {
+    let mut t = TempStore::new("position");
+    let txn = t.store().begin(0);
+    let position = crate::AppliedPosition {
+        offset: 99,
+        stream_db: Some(4),
+    };
+    txn.commit(Some(position))?;
+    t.store().flush()?;
+    t.reopen();
+    assert_eq!(t.store().applied_position(), position);
     Ok(())
 }
 
@@ -288,7 +321,7 @@ fn rollback_to_savepoint_undoes_only_later_writes() -> R {
     assert_eq!(txn.dbsize(0)?, 1);
     assert_eq!(txn.expires_count(0)?, 0);
     assert!(txn.pending_bytes() > 0);
-    txn.commit(Some(5))?;
+    txn.commit(Some(5.into()))?;
     assert_eq!(t.store().counts(0).keys, 1);
     assert!(!t.store().has_garbage());
     assert_eq!(t.store().applied_offset(), 5);
@@ -302,13 +335,13 @@ fn transactions_read_through_a_batch_in_flight() -> R {
     for k in ["a", "c", "e"] {
         txn.put(0, k.as_bytes(), s(k))?;
     }
-    txn.commit(Some(1))?;
+    txn.commit(Some(1.into()))?;
     let mut committer = crate::Committer::start()?;
     let mut txn = t.store().begin(0);
     txn.put(0, b"b", s("B"))?;
     txn.delete(0, b"c")?;
     txn.put(0, b"e", s("E"))?;
-    let layer = committer.submit(txn.prepare(Some(2)))?;
+    let layer = committer.submit(txn.prepare(Some(2.into())))?;
     assert_eq!(
         t.store().applied_offset(),
         2,
@@ -328,7 +361,7 @@ fn transactions_read_through_a_batch_in_flight() -> R {
     assert_eq!(keys, want);
     assert_eq!(next.get(0, b"c")?, None);
     assert_eq!(next.dbsize(0)?, 4);
-    committer.submit(next.prepare(Some(3)))?;
+    committer.submit(next.prepare(Some(3.into())))?;
     committer.wait()?;
     drop(committer);
     let mut fresh = t.store().begin(0);

@@ -19,6 +19,7 @@ use crate::commit::{Layer, MemoryLayers, PreparedCommit};
 use crate::error::{Result, StoreError};
 use crate::layout;
 use crate::meta::Meta;
+use crate::position::AppliedPosition;
 use crate::store::{corrupt, encode_db_map, Counts, Store};
 
 /// A key removed because its expiry passed, reported so the caller can propagate a `DEL`.
@@ -38,6 +39,9 @@ pub struct Txn {
     store: Store,
     now_ms: u64,
     expire_on_access: bool,
+    /// Set while applying a replication stream: no key counts as expired (see
+    /// [`Txn::set_expiry_suspended`]).
+    expiry_suspended: bool,
     overlay: BTreeMap<Vec<u8>, Option<IVec>>,
     /// The records of the previous transaction while they are still being applied to sled: read
     /// after the overlay and before sled.
@@ -81,6 +85,7 @@ impl Txn {
             store,
             now_ms,
             expire_on_access: true,
+            expiry_suspended: false,
             overlay: BTreeMap::new(),
             base,
             undo: Vec::new(),
@@ -162,6 +167,24 @@ impl Txn {
     /// for its master's `DEL`). Default: deletes.
     pub fn set_expire_on_access(&mut self, on: bool) {
         self.expire_on_access = on;
+    }
+
+    /// Whether keys past their deadline still count as live. A replica applying its master's
+    /// stream (or a node replaying its own log) must see exactly the keys the master saw when it
+    /// ran each command: the master's DEL, not the replica's clock, ends a key's life. Otherwise an
+    /// INCR replayed after the deadline would start a fresh counter the master never had.
+    pub fn set_expiry_suspended(&mut self, suspended: bool) {
+        self.expiry_suspended = suspended;
+    }
+
+    /// The clock deadlines are compared with: `now`, or 0 (nothing is due) while expiry is
+    /// suspended.
+    fn expiry_clock(&self) -> u64 {
+        if self.expiry_suspended {
+            0
+        } else {
+            self.now_ms
+        }
     }
 
     /// Whether the transaction holds any change.
@@ -409,7 +432,7 @@ impl Txn {
     pub fn get(&mut self, db: usize, key: &[u8]) -> Result<Option<Meta>> {
         let ns = self.namespace(db)?;
         match self.read_meta(ns, key)? {
-            Some(m) if m.is_expired(self.now_ms) => {
+            Some(m) if m.is_expired(self.expiry_clock()) => {
                 if self.expire_on_access {
                     self.remove(ns, key, &m, true);
                     self.expired.push(ExpiredKey {
@@ -425,7 +448,7 @@ impl Txn {
 
     /// Whether `key` exists and is not expired, without removing it if it expired.
     pub fn exists(&self, db: usize, key: &[u8]) -> Result<bool> {
-        Ok(matches!(self.stored(db, key)?, Some(m) if !m.is_expired(self.now_ms)))
+        Ok(matches!(self.stored(db, key)?, Some(m) if !m.is_expired(self.expiry_clock())))
     }
 
     /// The metadata stored for `key` even if it has expired (and without removing it): what WATCH
@@ -532,7 +555,7 @@ impl Txn {
         };
         let hi = prefix_end(&prefix);
         let mut out = Vec::new();
-        let now = self.now_ms;
+        let now = self.expiry_clock();
         self.merged_range(lo, hi, false, |k, v| {
             let meta = Meta::decode_shared(v).ok_or_else(|| corrupt("key metadata", k))?;
             if !meta.is_expired(now) {
@@ -550,7 +573,7 @@ impl Txn {
         let prefix = layout::meta_prefix(ns);
         for lo in [layout::meta_key(ns, start), prefix.to_vec()] {
             let mut found = None;
-            let now = self.now_ms;
+            let now = self.expiry_clock();
             self.merged_range(Bound::Included(lo), prefix_end(&prefix), false, |k, v| {
                 let meta = Meta::decode_shared(v).ok_or_else(|| corrupt("key metadata", k))?;
                 if meta.is_expired(now) {
@@ -655,10 +678,10 @@ impl Txn {
 
     // ---- commit -----------------------------------------------------------------------------
 
-    /// Applies every change atomically; `applied_offset`, when given, is recorded in the same batch so
+    /// Applies every change atomically; `applied`, when given, is recorded in the same batch so
     /// the data always corresponds to exactly one replication offset.
-    pub fn commit(self, applied_offset: Option<u64>) -> Result<()> {
-        match self.prepare(applied_offset) {
+    pub fn commit(self, applied: Option<AppliedPosition>) -> Result<()> {
+        match self.prepare(applied) {
             Some(prepared) => prepared.apply(),
             None => Ok(()),
         }
@@ -669,8 +692,8 @@ impl Txn {
     /// applied by [`PreparedCommit::apply`] — possibly on another thread, while later transactions
     /// read through it as their base layer ([`Store::begin_after`]). `None` if there is nothing to
     /// write.
-    pub fn prepare(mut self, applied_offset: Option<u64>) -> Option<PreparedCommit> {
-        if !self.is_dirty() && applied_offset.is_none() {
+    pub fn prepare(mut self, applied: Option<AppliedPosition>) -> Option<PreparedCommit> {
+        if !self.is_dirty() && applied.is_none() {
             return None;
         }
         let mut system: Vec<(&'static [u8], Vec<u8>)> = Vec::new();
@@ -693,8 +716,8 @@ impl Txn {
         if let Some(map) = &self.db_map {
             system.push((layout::DB_MAP, encode_db_map(map)));
         }
-        if let Some(off) = applied_offset {
-            system.push((layout::APPLIED_OFFSET, off.to_be_bytes().to_vec()));
+        if let Some(position) = applied {
+            system.push((layout::APPLIED_OFFSET, position.encode().to_vec()));
         }
         let records = std::mem::take(&mut self.overlay);
         {
@@ -720,8 +743,8 @@ impl Txn {
                 }
                 st.db_map = map;
             }
-            if let Some(off) = applied_offset {
-                st.applied_offset = off;
+            if let Some(position) = applied {
+                st.applied = position;
             }
         }
         Some(PreparedCommit {

@@ -31,6 +31,10 @@ pub struct Ctx<'a> {
     pub now_ms: u64,
     /// Whether a blocking command may block now, and on which key a retried one is being served.
     pub block_mode: BlockMode,
+    /// Set when the command comes from a replication stream (a master's, or this node's own log
+    /// replayed at start-up): deadlines in the past then set an expiry instead of deleting, because
+    /// the stream's own DEL decides when a key dies.
+    pub applying_stream: bool,
     out: &'a mut BytesMut,
     effects: Vec<Effect>,
     block: Option<BlockOn>,
@@ -71,10 +75,18 @@ impl<'a> Ctx<'a> {
             spec,
             now_ms,
             block_mode: BlockMode::Allowed,
+            applying_stream: false,
             out,
             effects: Vec::new(),
             block: None,
         }
+    }
+
+    /// Whether a deadline of `at_ms` has already passed, so that setting it must delete the key
+    /// instead (EXPIRE in the past, GETEX/RESTORE with a past time). Never while applying a stream:
+    /// like a Redis replica, the key keeps its past deadline and the stream's DEL removes it.
+    pub fn already_expired(&self, at_ms: u64) -> bool {
+        at_ms <= self.now_ms && !self.applying_stream
     }
 
     /// The reply writer, in the client's protocol.

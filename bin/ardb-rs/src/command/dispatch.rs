@@ -81,7 +81,7 @@ pub fn execute_in(
     }
     match run(txn, state, client_id, spec, args, out, now_ms, block_mode) {
         Some((effects, block)) => Outcome {
-            effects: record_effects(txn, state, effects),
+            effects: record_effects(txn, state, client_id, effects),
             block,
         },
         None => Outcome::default(),
@@ -196,7 +196,10 @@ fn run(
     now_ms: u64,
     block_mode: BlockMode,
 ) -> Option<(Vec<Effect>, Option<BlockOn>)> {
-    let (db, protocol) = state.clients.get(&client_id).map(|c| (c.db, c.protocol))?;
+    let (db, protocol, applying_stream) = state
+        .clients
+        .get(&client_id)
+        .map(|c| (c.db, c.protocol, c.applies_stream))?;
     let started = now_us();
     let mark = out.len();
     txn.set_now(now_ms);
@@ -205,9 +208,11 @@ fn run(
     }
     // During a BGSAVE expired keys read as absent but stay stored: the snapshot still needs them.
     txn.set_expire_on_access(state.bgsave.is_none());
+    txn.set_expiry_suspended(applying_stream);
     let savepoint = txn.savepoint();
     let mut ctx = Ctx::new(txn, state, client_id, db, protocol, spec, now_ms, out);
     ctx.block_mode = block_mode;
+    ctx.applying_stream = applying_stream;
     let result = (spec.handler)(&mut ctx, args);
     let Finished {
         effects,
@@ -250,11 +255,16 @@ fn run(
 }
 
 /// Appends a command's effects to the effect stream: DELs for keys the transaction found expired
-/// first, then `command_effects`. Advances `master_repl_offset`; the offset reaches sled with the
-/// next commit of `txn`, in the same batch as the data.
+/// first, then `command_effects`. Advances `master_repl_offset`; the encoded bytes wait in the
+/// stream's pending buffer until the reactor appends them to the backlog (before any reply leaves),
+/// and the offset reaches sled with the next commit of `txn`, in the same batch as the data.
+///
+/// A client applying a replication stream encodes nothing: its applier logs the stream's own bytes
+/// and advances the offset by them.
 pub fn record_effects(
     txn: &mut Txn,
     state: &mut ServerState,
+    client_id: u64,
     command_effects: Vec<Effect>,
 ) -> Vec<Effect> {
     let mut effects: Vec<Effect> = txn
@@ -269,16 +279,13 @@ pub fn record_effects(
     effects.extend(command_effects);
     state.changes_since_save += effects.len() as u64;
     if !effects.is_empty() {
-        // The encoded stream is what replicas and the durable backlog will receive; until those
-        // exist only its length (the offset) is kept, so the buffer is reused — unless one huge
-        // command grew it, which must not pin that memory for the life of the process.
-        let mut stream = std::mem::take(&mut state.stream_scratch);
-        stream.clear();
-        state.effects.encode(&effects, &mut stream);
-        if stream.capacity() > 4 * 1024 * 1024 {
-            stream = BytesMut::new();
+        let from_stream = state
+            .clients
+            .get(&client_id)
+            .is_some_and(|c| c.applies_stream);
+        if !from_stream {
+            state.effects.encode(&effects);
         }
-        state.stream_scratch = stream;
         signal_touched_keys(state, &effects);
     }
     effects
@@ -317,7 +324,7 @@ fn signal_touched_keys(state: &mut ServerState, effects: &[Effect]) {
 /// together (synchronously: the reactor uses the committer thread instead).
 #[cfg(test)]
 pub fn commit(txn: Txn, state: &ServerState) -> Result<(), CommandError> {
-    txn.commit(Some(state.effects.offset))
+    txn.commit(Some(state.effects.position()))
         .map_err(CommandError::from)
 }
 

@@ -6,6 +6,8 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
+use storage_sled::AppliedPosition;
+
 use crate::command::table::CommandTable;
 
 /// One propagated command and the database it applies to.
@@ -59,28 +61,48 @@ impl Effect {
 
 /// Encodes effects as the RESP stream a replica receives, emitting `SELECT` whenever the database
 /// changes (as Redis does), and tracks the stream's offset.
-#[derive(Clone, Copy, Debug, Default)]
+///
+/// Encoded bytes wait in [`pending`](EffectStream::pending) until the reactor appends them to the
+/// backlog, which it does before any reply leaves: the backlog is the redo log.
+#[derive(Clone, Debug, Default)]
 pub struct EffectStream {
     /// Bytes of stream produced since the history began: Redis's `master_repl_offset`.
     pub offset: u64,
     /// The database the stream last selected, `None` before any SELECT (after a full sync Redis
     /// forces a SELECT before the first write).
     pub stream_db: Option<usize>,
+    /// Encoded effects not yet appended to the backlog (they are counted in `offset`).
+    pub pending: BytesMut,
 }
 
 impl EffectStream {
-    /// Appends the RESP encoding of `effects` to `out` and advances the offset.
-    pub fn encode(&mut self, effects: &[Effect], out: &mut BytesMut) {
-        let start = out.len();
+    /// Appends the RESP encoding of `effects` to the pending bytes and advances the offset.
+    pub fn encode(&mut self, effects: &[Effect]) {
+        let start = self.pending.len();
         for effect in effects {
             if self.stream_db != Some(effect.db) {
                 let db = Bytes::from(effect.db.to_string());
-                encode_command(&[Bytes::from_static(b"SELECT"), db], out);
+                encode_command(&[Bytes::from_static(b"SELECT"), db], &mut self.pending);
                 self.stream_db = Some(effect.db);
             }
-            encode_command(&effect.args, out);
+            encode_command(&effect.args, &mut self.pending);
         }
-        self.offset += (out.len() - start) as u64;
+        self.offset += (self.pending.len() - start) as u64;
+    }
+
+    /// Where the stream stands, as the store records it with the data.
+    pub fn position(&self) -> AppliedPosition {
+        AppliedPosition {
+            offset: self.offset,
+            stream_db: self.stream_db.and_then(|db| u32::try_from(db).ok()),
+        }
+    }
+
+    /// Continues from a stored position (after a restart or a full sync).
+    pub fn resume_at(&mut self, position: AppliedPosition) {
+        self.offset = position.offset;
+        self.stream_db = position.stream_db.map(|db| db as usize);
+        self.pending.clear();
     }
 }
 
@@ -151,15 +173,12 @@ mod tests {
     #[test]
     fn select_is_emitted_only_when_the_db_changes() {
         let mut stream = EffectStream::default();
-        let mut out = BytesMut::new();
-        stream.encode(
-            &[
-                effect(0, &["DEL", "a"]),
-                effect(0, &["DEL", "b"]),
-                effect(2, &["DEL", "c"]),
-            ],
-            &mut out,
-        );
+        stream.encode(&[
+            effect(0, &["DEL", "a"]),
+            effect(0, &["DEL", "b"]),
+            effect(2, &["DEL", "c"]),
+        ]);
+        let out = stream.pending.clone();
         let text = String::from_utf8_lossy(&out).into_owned();
         assert_eq!(
             text,
@@ -168,5 +187,12 @@ mod tests {
         );
         assert_eq!(stream.offset, out.len() as u64);
         assert_eq!(stream.stream_db, Some(2));
+        assert_eq!(
+            stream.position(),
+            AppliedPosition {
+                offset: out.len() as u64,
+                stream_db: Some(2)
+            }
+        );
     }
 }

@@ -238,7 +238,7 @@ fn kill(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     if old_style {
         filter.addr = Some(args[2].clone());
     } else {
-        if args.len() % 2 != 0 {
+        if !args.len().is_multiple_of(2) {
             return Err(CommandError::Syntax);
         }
         for pair in args[2..].chunks_exact(2) {

@@ -127,7 +127,7 @@ fn set_failed(option: &str, reason: &str) -> CommandError {
 }
 
 fn set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return Err(CommandError::WrongArity("config|set".into()));
     }
     let mut next = ctx.state.config.clone();

@@ -215,13 +215,12 @@ fn expire_generic(ctx: &mut Ctx<'_>, args: &[Bytes], unit: Unit, relative: bool)
         ctx.reply().integer(0);
         return Ok(());
     }
-    let now = i64::try_from(ctx.now_ms).unwrap_or(i64::MAX);
-    if when <= now {
+    // A negative deadline is as past as the epoch.
+    let at = u64::try_from(when).unwrap_or(0);
+    if ctx.already_expired(at) {
         ctx.txn.delete(ctx.db, key)?;
         ctx.propagate(vec![Bytes::from_static(b"DEL"), key.clone()]);
     } else {
-        // `when > now >= 0`, so the conversion is lossless.
-        let at = u64::try_from(when).unwrap_or(u64::MAX);
         ctx.txn.put(ctx.db, key, meta.with_expire(Some(at)))?;
         ctx.propagate(vec![
             Bytes::from_static(b"PEXPIREAT"),

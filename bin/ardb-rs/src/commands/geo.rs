@@ -100,7 +100,7 @@ fn geoadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
         }
         i += 1;
     }
-    if (args.len() - i) % 3 != 0 || (nx && xx) {
+    if !(args.len() - i).is_multiple_of(3) || (nx && xx) {
         return Err(CommandError::Syntax);
     }
     let mut zadd_args = vec![Bytes::from_static(b"ZADD"), args[1].clone()];

@@ -308,7 +308,7 @@ fn check_len(h: &Hash, seen: u64) -> CommandResult {
 /// Parses the field/value pairs of HSET and HMSET (an odd count is an arity error).
 fn pairs(args: &[Bytes]) -> Result<&[Bytes], CommandError> {
     let rest = &args[2..];
-    if rest.is_empty() || rest.len() % 2 != 0 {
+    if rest.is_empty() || !rest.len().is_multiple_of(2) {
         return Err(CommandError::WrongArity(
             String::from_utf8_lossy(&args[0]).to_ascii_lowercase(),
         ));

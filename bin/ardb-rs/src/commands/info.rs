@@ -263,21 +263,55 @@ fn stats(ctx: &Ctx<'_>, out: &mut String) {
 }
 
 fn replication(ctx: &Ctx<'_>, out: &mut String) {
-    line(out, "role", "master");
-    line(out, "connected_slaves", 0);
-    line(out, "master_failover_state", "no-failover");
-    line(out, "master_replid", &ctx.state.run_id);
+    const NO_REPLID: &str = "0000000000000000000000000000000000000000";
+    let role = ctx
+        .state
+        .repl_state
+        .as_ref()
+        .map_or(repl_state::Role::Master, |f| f.state().role);
     line(
         out,
-        "master_replid2",
-        "0000000000000000000000000000000000000000",
+        "role",
+        if role == repl_state::Role::Master {
+            "master"
+        } else {
+            "slave"
+        },
     );
-    line(out, "master_repl_offset", ctx.state.effects.offset);
-    line(out, "second_repl_offset", -1);
-    line(out, "repl_backlog_active", 0);
-    line(out, "repl_backlog_size", 0);
-    line(out, "repl_backlog_first_byte_offset", 0);
-    line(out, "repl_backlog_histlen", 0);
+    line(out, "connected_slaves", 0);
+    line(out, "master_failover_state", "no-failover");
+    line(out, "master_replid", ctx.state.replid());
+    let offset = ctx.state.effects.offset;
+    match &ctx.state.backlog {
+        Some(backlog) => {
+            line(out, "master_replid2", backlog.replid2());
+            line(out, "master_repl_offset", offset);
+            line(out, "second_repl_offset", backlog.second_replid_offset());
+            line(out, "repl_backlog_active", 1);
+            line(out, "repl_backlog_size", backlog.capacity());
+            line(
+                out,
+                "repl_backlog_first_byte_offset",
+                backlog.first_byte_offset(),
+            );
+            // Effects recorded but not yet appended (within this event-loop turn) count as held.
+            let histlen = backlog.histlen() + offset.saturating_sub(backlog.end_offset());
+            line(out, "repl_backlog_histlen", histlen.min(backlog.capacity()));
+        }
+        None => {
+            line(out, "master_replid2", NO_REPLID);
+            line(out, "master_repl_offset", offset);
+            line(out, "second_repl_offset", -1);
+            line(out, "repl_backlog_active", 0);
+            line(
+                out,
+                "repl_backlog_size",
+                ctx.state.config.backlog_capacity(),
+            );
+            line(out, "repl_backlog_first_byte_offset", 0);
+            line(out, "repl_backlog_histlen", 0);
+        }
+    }
 }
 
 /// User and system CPU seconds of this process from /proc/self/stat.

@@ -233,7 +233,7 @@ fn restore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
         (t, true) => Some(t as u64),
         (t, false) => Some(ctx.now_ms.saturating_add(t as u64)),
     };
-    if expire_at.is_some_and(|at| at <= ctx.now_ms) {
+    if expire_at.is_some_and(|at| ctx.already_expired(at)) {
         // Already expired: Redis deletes the key instead of creating it.
         if ctx.txn.delete(ctx.db, key)? {
             ctx.propagate(vec![Bytes::from_static(b"DEL"), key.clone()]);

@@ -508,7 +508,7 @@ fn getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     };
     ctx.reply().bulk(&value);
     match at_ms {
-        Some(ms) if flags & (OPT_EXAT | OPT_PXAT) != 0 && ms <= ctx.now_ms => {
+        Some(ms) if flags & (OPT_EXAT | OPT_PXAT) != 0 && ctx.already_expired(ms) => {
             ctx.txn.delete(ctx.db, key)?;
             ctx.propagate(vec![Bytes::from_static(b"DEL"), key.clone()]);
         }
@@ -542,7 +542,7 @@ fn mget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
 }
 
 fn mset_generic(ctx: &mut Ctx<'_>, args: &[Bytes], nx: bool) -> CommandResult {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Err(CommandError::WrongArity(ctx.spec.name.to_string()));
     }
     if nx {

@@ -47,9 +47,28 @@ pub struct Config {
     /// Whether write groups are applied to sled on a thread of their own: `yes`, `no`, or `auto` (yes
     /// with four cores or more).
     pub commit_thread: String,
+    /// Capacity of the replication backlog, which is also the redo log, in bytes (at least 16 KiB
+    /// is used, as Redis does).
+    pub repl_backlog_size: u64,
+    /// Directory of the backlog and replication state files; a relative path is inside `dir`.
+    pub repl_dir: PathBuf,
+    /// When backlog writes reach the disk: `always` (before each reply), `everysec`, `no` (the OS
+    /// decides). Process crashes lose nothing in any mode; this is about power loss.
+    pub repl_backlog_fsync: String,
 }
 
 impl Config {
+    /// The directory holding the backlog and replication state: `repl-dir`, resolved inside `dir`
+    /// when relative.
+    pub fn repl_path(&self) -> PathBuf {
+        self.dir.join(&self.repl_dir)
+    }
+
+    /// The backlog capacity in use: `repl-backlog-size`, but never below Redis's 16 KiB minimum.
+    pub fn backlog_capacity(&self) -> u64 {
+        self.repl_backlog_size.max(16 * 1024)
+    }
+
     /// Whether to apply write groups on a committer thread, resolving `auto` by the core count.
     pub fn use_commit_thread(&self) -> bool {
         match self.commit_thread.as_str() {
@@ -80,6 +99,9 @@ impl Default for Config {
             storage_cache_size: 256 * 1024 * 1024,
             record_cache_size: 128 * 1024 * 1024,
             commit_thread: "auto".to_string(),
+            repl_backlog_size: 256 * 1024 * 1024,
+            repl_dir: PathBuf::from("repl"),
+            repl_backlog_fsync: "everysec".to_string(),
         }
     }
 }

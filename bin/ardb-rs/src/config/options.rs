@@ -235,6 +235,49 @@ pub const OPTIONS: &[OptionSpec] = &[
             Ok(())
         },
     },
+    OptionSpec {
+        name: "repl-backlog-size",
+        mutable: true,
+        help: "replication backlog (and redo log) capacity",
+        get: |c| c.repl_backlog_size.to_string(),
+        set: |c, v| {
+            let n = memory(v)?;
+            if !(1..=i64::MAX as u64).contains(&n) {
+                return Err("argument must be between 1 and 9223372036854775807 inclusive".into());
+            }
+            c.repl_backlog_size = n;
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "repl-dir",
+        mutable: false,
+        help: "directory of the backlog and replication state files, relative to dir (ardb-rs)",
+        get: |c| c.repl_dir.display().to_string(),
+        set: |c, v| {
+            if v.is_empty() {
+                return Err("repl-dir can't be empty".into());
+            }
+            c.repl_dir = PathBuf::from(v);
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "repl-backlog-fsync",
+        mutable: true,
+        help: "when backlog writes reach the disk: always, everysec or no (ardb-rs)",
+        get: |c| c.repl_backlog_fsync.clone(),
+        set: |c, v| {
+            let v = v.to_ascii_lowercase();
+            if !["always", "everysec", "no"].contains(&v.as_str()) {
+                return Err(
+                    "argument(s) must be one of the following: always, everysec, no".into(),
+                );
+            }
+            c.repl_backlog_fsync = v;
+            Ok(())
+        },
+    },
 ];
 
 /// Finds an option by name, case-insensitively.

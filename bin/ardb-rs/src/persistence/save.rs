@@ -46,8 +46,16 @@ fn aux_fields(state: &ServerState, now_ms: u64) -> Vec<(&'static [u8], Vec<u8>)>
         (&b"redis-bits"[..], b"64".to_vec()),
         (&b"ctime"[..], (now_ms / 1000).to_string().into_bytes()),
         (&b"used-mem"[..], b"0".to_vec()),
-        (&b"repl-stream-db"[..], b"0".to_vec()),
-        (&b"repl-id"[..], state.run_id.clone().into_bytes()),
+        (
+            &b"repl-stream-db"[..],
+            state
+                .effects
+                .stream_db
+                .unwrap_or(0)
+                .to_string()
+                .into_bytes(),
+        ),
+        (&b"repl-id"[..], state.replid().into_bytes()),
         (
             &b"repl-offset"[..],
             state.effects.offset.to_string().into_bytes(),

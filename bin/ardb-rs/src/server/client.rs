@@ -49,6 +49,10 @@ pub struct ClientInfo {
     pub watched: Vec<WatchedKey>,
     /// A watched key was written (or flushed) since WATCH: the next EXEC fails.
     pub watch_invalidated: bool,
+    /// This client applies a replication stream (a master's, or the node's own log at start-up):
+    /// its commands see keys past their deadline as live and their effects are not re-encoded,
+    /// because the stream's bytes are logged as they came.
+    pub applies_stream: bool,
 }
 
 impl ClientInfo {
@@ -81,6 +85,7 @@ impl ClientInfo {
             transaction: None,
             watched: Vec::new(),
             watch_invalidated: false,
+            applies_stream: false,
         }
     }
 

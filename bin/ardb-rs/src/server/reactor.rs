@@ -24,6 +24,8 @@ use crate::server::state::ServerState;
 use crate::server::timers::{Timer, Timers};
 use crate::util::time::now_ms;
 
+mod effects_log;
+
 const SIGNALS: Token = Token(usize::MAX - 1);
 /// The longest a write group stays open before it is committed to sled.
 const GROUP_COMMIT_INTERVAL: Duration = Duration::from_millis(2);
@@ -387,13 +389,12 @@ impl Reactor {
     }
 
     /// Commits the group — one sled batch for every command run since the last commit, with the stream
-    /// offset they reached — when it is old or big enough, or always with `force`.
+    /// position they reached — when it is old or big enough, or always with `force`.
     ///
     /// The batch is applied by the committer thread while the reactor goes on serving. sled turns every
     /// batch into its own log write, so batching commands is what makes writes cheap. Replies do not
     /// wait for this: reads see the open group and the batch in flight, and durability comes from the
-    /// redo log.
-    /// A failed commit disables writes (MISCONF) instead of letting later writes vanish silently.
+    /// redo log, which is appended first.
     fn commit_group(&mut self, force: bool) {
         let due = match &self.group {
             None => return,
@@ -404,11 +405,17 @@ impl Reactor {
                     || txn.pending_bytes() >= GROUP_MAX_BYTES
             }
         };
-        if !due {
-            return;
+        if due {
+            self.log_effects();
+            self.submit_group();
         }
+    }
+
+    /// Hands the open group to the committer with the stream position it reached. A failed commit
+    /// disables writes (MISCONF) instead of letting later writes vanish silently.
+    fn submit_group(&mut self) {
         if let Some((txn, _)) = self.group.take() {
-            let prepared = txn.prepare(Some(self.state.effects.offset));
+            let prepared = txn.prepare(Some(self.state.effects.position()));
             if let Err(e) = self.committer.submit(prepared) {
                 self.storage_failed(&e.to_string());
             }
@@ -421,13 +428,16 @@ impl Reactor {
             bgsave.abort();
         }
         self.commit_group(true);
-        self.settle();
         log::info!("User requested shutdown...");
-        match self.store.flush() {
-            Ok(_) => {
-                log::info!("Data is durable on disk. ardb-rs is now ready to exit, bye bye...")
-            }
-            Err(e) => log::error!("Final flush failed: {e}"),
+        let backlog_synced = match self.state.backlog.as_mut() {
+            Some(backlog) => backlog.sync(),
+            None => Ok(()),
+        };
+        if let Err(e) = backlog_synced {
+            log::error!("Syncing the backlog failed: {e}");
+        }
+        if self.make_store_durable() {
+            log::info!("Data is durable on disk. ardb-rs is now ready to exit, bye bye...")
         }
         if !self.state.config.pidfile.is_empty() {
             let _ = std::fs::remove_file(&self.state.config.pidfile);
@@ -592,6 +602,7 @@ impl Reactor {
 
     /// Writes pending output, adjusting WRITABLE interest; closes when asked to after the flush.
     fn flush(&mut self, index: usize) {
+        self.log_before_replies();
         let Some(conn) = self.connections.get_mut(index) else {
             return;
         };
@@ -672,11 +683,10 @@ impl Reactor {
                 }
                 Timer::StoreFlush => {
                     self.commit_group(true);
-                    self.settle();
                     let started = Instant::now();
-                    if let Err(e) = self.store.flush() {
-                        log::error!("Periodic store flush failed: {e}");
-                    }
+                    // Lets the backlog overwrite what is now durable in the store.
+                    self.make_store_durable();
+                    self.adopt_backlog_config();
                     if started.elapsed() > Duration::from_millis(100) {
                         log::warn!(
                             "Store flush blocked the event loop for {:?}",

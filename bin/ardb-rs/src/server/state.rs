@@ -3,6 +3,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use backlog_mmap::Backlog;
+use repl_state::ReplStateFile;
+
 use crate::command::effects::EffectStream;
 use crate::command::table::CommandTable;
 use crate::commands::object::AccessClock;
@@ -57,8 +60,6 @@ pub struct ServerState {
     pub access_clock: AccessClock,
     /// Set when committing to the store failed: write commands are refused (MISCONF) from then on.
     pub storage_error: Option<String>,
-    /// Reused buffer the effect stream is encoded into.
-    pub stream_scratch: bytes::BytesMut,
     /// Clients parked by blocking commands.
     pub blocked: BlockedClients,
     /// The keys clients WATCH.
@@ -73,15 +74,31 @@ pub struct ServerState {
     pub last_bgsave_ok: bool,
     /// The TCP port actually bound (the configured one, or the OS's pick for port 0).
     pub bound_port: u16,
+    /// The replication backlog, which is also the redo log; `None` only in unit tests, which run
+    /// commands without a server around them.
+    pub backlog: Option<Backlog>,
+    /// The node's persisted replication state (role, master); `None` only in unit tests.
+    pub repl_state: Option<ReplStateFile>,
 }
 
 impl ServerState {
+    /// The replication id of the current history (Redis's `master_replid`): the backlog's, or the
+    /// run id when there is no backlog.
+    pub fn replid(&self) -> String {
+        match &self.backlog {
+            Some(backlog) => backlog.replid().to_string(),
+            None => self.run_id.clone(),
+        }
+    }
+
     /// State for a server started now with `config`.
     pub fn new(config: Config, config_file: Option<PathBuf>, now_ms: u64) -> Self {
         let mut rng = Rng::from_entropy();
         let run_id = rng.hex_id();
         ServerState {
             bound_port: config.port,
+            backlog: None,
+            repl_state: None,
             blocked: BlockedClients::default(),
             watched_keys: WatchedKeys::default(),
             pubsub: PubSub::default(),
@@ -107,7 +124,6 @@ impl ServerState {
             ops_sample: (now_ms, 0),
             access_clock: AccessClock::default(),
             storage_error: None,
-            stream_scratch: bytes::BytesMut::new(),
         }
     }
 }

@@ -79,7 +79,7 @@ fn add_one(
 fn add_generic(ctx: &mut Ctx<'_>, args: &[Bytes], flags: AddFlags, first: usize) -> CommandResult {
     let key = &args[1];
     let pairs = &args[first..];
-    if pairs.is_empty() || pairs.len() % 2 != 0 {
+    if pairs.is_empty() || !pairs.len().is_multiple_of(2) {
         return Err(CommandError::Syntax);
     }
     if flags.nx && flags.xx {
