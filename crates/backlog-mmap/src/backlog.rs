@@ -36,6 +36,20 @@ pub struct Backlog {
     pub(crate) syncer: Syncer,
 }
 
+/// Shows where the file is and what it holds, not the bytes.
+impl std::fmt::Debug for Backlog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Backlog")
+            .field("path", &self.path)
+            .field("capacity", &self.header.capacity)
+            .field("replid", &self.header.replid)
+            .field("start", &self.header.start)
+            .field("end", &self.header.end)
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Backlog {
     /// Ring size in bytes: how much history a reconnecting replica can catch up from.
     pub fn capacity(&self) -> u64 {
