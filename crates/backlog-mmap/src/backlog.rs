@@ -36,16 +36,17 @@ pub struct Backlog {
     pub(crate) syncer: Syncer,
 }
 
+/// Shows where the file is and what it holds, not the bytes.
 impl std::fmt::Debug for Backlog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Backlog")
             .field("path", &self.path)
+            .field("capacity", &self.header.capacity)
             .field("replid", &self.header.replid)
             .field("start", &self.header.start)
             .field("end", &self.header.end)
-            .field("capacity", &self.header.capacity)
             .field("policy", &self.policy)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

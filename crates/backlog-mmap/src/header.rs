@@ -44,15 +44,21 @@ impl Header {
         }
     }
 
-    pub(crate) fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(PAYLOAD_LEN);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        out.extend_from_slice(&self.capacity.to_le_bytes());
-        out.extend_from_slice(self.replid.as_bytes());
-        out.extend_from_slice(self.replid2.as_bytes());
-        out.extend_from_slice(&self.second_replid_offset.to_le_bytes());
+    /// The payload; a fixed array, since it is encoded on every append.
+    pub(crate) fn encode(&self) -> [u8; PAYLOAD_LEN] {
+        let mut out = [0u8; PAYLOAD_LEN];
+        let mut at = 0;
+        let mut put = |bytes: &[u8]| {
+            out[at..at + bytes.len()].copy_from_slice(bytes);
+            at += bytes.len();
+        };
+        put(&FORMAT_VERSION.to_le_bytes());
+        put(&self.capacity.to_le_bytes());
+        put(self.replid.as_bytes());
+        put(self.replid2.as_bytes());
+        put(&self.second_replid_offset.to_le_bytes());
         for v in [self.start, self.end, self.crc_start, self.crc_end] {
-            out.extend_from_slice(&v.to_le_bytes());
+            put(&v.to_le_bytes());
         }
         out
     }
@@ -155,7 +161,7 @@ mod tests {
         let bytes = h.encode();
         assert_eq!(bytes.len(), PAYLOAD_LEN);
         assert_eq!(Header::decode(&bytes).ok(), Some(h));
-        let mut v2 = bytes.clone();
+        let mut v2 = bytes;
         v2[..4].copy_from_slice(&2u32.to_le_bytes());
         assert!(matches!(
             Header::decode(&v2),

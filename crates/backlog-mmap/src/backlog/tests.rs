@@ -291,3 +291,17 @@ fn random_appends_match_a_model_of_the_stream() {
         assert_eq!(b.checksum_at_end(), crc(&stream(0..b.end_offset())));
     }
 }
+
+#[test]
+fn a_backlog_can_move_between_threads_and_debug_shows_its_offsets() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Backlog>();
+    let dir = TempDir::new("debug");
+    let mut b = create(&dir, 64, 10);
+    append_stream(&mut b, 5);
+    let text = format!("{b:?}");
+    assert!(
+        text.contains("start: 10") && text.contains("end: 15"),
+        "{text}"
+    );
+}

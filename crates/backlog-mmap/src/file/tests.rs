@@ -305,7 +305,7 @@ fn open_survives_random_mutations_and_truncations() {
             2 => {
                 let (h, mut slots) =
                     header::load(&bytes[..HEADER_LEN]).unwrap_or_else(|e| panic!("{e}"));
-                let mut payload = h.encode();
+                let mut payload = h.encode().to_vec();
                 for _ in 0..1 + rng.below(3) {
                     let at = rng.below(payload.len() as u64) as usize;
                     payload[at] = rng.next() as u8;
