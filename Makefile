@@ -3,7 +3,7 @@ CARGO ?= cargo
 RELEASE_BIN := target/release/ardb-rs
 export ARDB_RS_BIN := $(CURDIR)/$(RELEASE_BIN)
 
-.PHONY: run build test deps lint bench stress clean-data
+.PHONY: run build test deps lint bench stress chaos clean-data
 
 ## Build (release) and serve on 127.0.0.1:16379 with data in ./data.
 run: build
@@ -30,10 +30,16 @@ lint:
 bench: deps build
 	./scripts/bench.sh
 	./scripts/bench-rdb.sh
+	./scripts/bench-durability.sh
 
 ## Write-stress soak (DURATION seconds, default 240): fails if the server ever stops answering.
 stress: deps build
 	./scripts/stress.sh
+
+## Crash chaos: 500 kill -9s under a non-idempotent write load; every acknowledged write must survive
+## exactly once (tests/crash_recovery.rs; `make test` runs 20).
+chaos: build
+	ARDB_CRASH_KILLS=$${ARDB_CRASH_KILLS:-500} $(CARGO) test --release -p integration-tests --test crash_recovery -- --nocapture
 
 clean-data:
 	rm -rf ./data
