@@ -242,6 +242,13 @@ impl Backlog {
         }
     }
 
+    /// Whether bytes or header changes are waiting for an msync: with `Always`, a caller that
+    /// batches replies (one sync for many clients, as Redis fsyncs once per event-loop turn)
+    /// holds them while this is true.
+    pub fn has_unsynced_writes(&self) -> bool {
+        self.dirty_from.is_some() || self.header_dirty
+    }
+
     /// msyncs every byte written since the last msync, then the header, and waits: for
     /// shutdown, or whenever the caller needs everything on disk regardless of policy.
     pub fn sync(&mut self) -> Result<(), BacklogError> {

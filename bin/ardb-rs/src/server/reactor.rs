@@ -57,6 +57,8 @@ pub struct Reactor {
     /// Connections with more input waiting than one burst: served one burst per loop iteration each,
     /// so a client streaming a huge pipeline cannot starve the others or the timers.
     pending_reads: std::collections::VecDeque<usize>,
+    /// Connections whose replies wait for the backlog's msync (`repl-backlog-fsync always`).
+    awaiting_sync: Vec<usize>,
 }
 
 /// Why the reactor could not start.
@@ -132,6 +134,7 @@ impl Reactor {
             group: None,
             committer,
             pending_reads: std::collections::VecDeque::new(),
+            awaiting_sync: Vec::new(),
         })
     }
 
@@ -183,6 +186,7 @@ impl Reactor {
             self.run_timers();
             self.end_blocked_waits();
             self.advance_bgsave();
+            self.release_synced_replies();
         }
         self.shutdown()
     }
@@ -602,7 +606,9 @@ impl Reactor {
 
     /// Writes pending output, adjusting WRITABLE interest; closes when asked to after the flush.
     fn flush(&mut self, index: usize) {
-        self.log_before_replies();
+        if !self.replies_may_leave(index) {
+            return;
+        }
         let Some(conn) = self.connections.get_mut(index) else {
             return;
         };
