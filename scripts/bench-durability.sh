@@ -17,16 +17,9 @@ ARDB_RS_BIN=${ARDB_RS_BIN:-$PWD/target/release/ardb-rs}
 OUT=${OUT:-docs/benchmarks.md}
 TESTS=set,incr,lpush
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {
-  for _ in $(seq 100); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
-  echo "bench-durability: server on port $1 did not start" >&2; return 1
-}
-
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+BENCH_NAME=bench-durability
+# shellcheck source=lib/bench-common.sh
+. scripts/lib/bench-common.sh
 
 # start_pair MODE -> sets redis_port/ardb_port; MODE is everysec or always for both servers.
 start_pair() {
@@ -44,16 +37,6 @@ start_pair() {
   wait_port "$ardb_port"
 }
 
-# run PORT PIPELINE REQUESTS -> "test<TAB>rps" lines; fails on any error reply.
-run() {
-  local out
-  out=$(redis-benchmark -p "$1" -c 50 -n "$3" -P "$2" -t "$TESTS" -r 100000 -e --csv 2>&1)
-  if echo "$out" | grep -qiE '^(error|ERR)|WRONGTYPE|Error from server'; then
-    echo "bench-durability: errors from server on port $1:" >&2; echo "$out" >&2; exit 1
-  fi
-  echo "$out" | grep '^"' | grep -v '^"test"' | awk -F'","' '{ gsub(/"/, "", $1); gsub(/"/, "", $2); print $1 "\t" $2 }'
-}
-
 declare -A best
 for mode in everysec always; do
   start_pair "$mode"
@@ -66,7 +49,7 @@ for mode in everysec always; do
           key="$mode/$server/$pipeline/$test"
           prev=${best[$key]:-0}
           best[$key]=$(python3 -c "print(max(float('$prev'), float('$rps')))")
-        done < <(run "$port" "$pipeline" "$n")
+        done < <(bench_run "$port" "$pipeline" "$n")
         echo "bench-durability: $mode, round $round, -P $pipeline, $server done" >&2
       done
     done

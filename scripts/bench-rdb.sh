@@ -12,15 +12,9 @@ OUT=${OUT:-docs/benchmarks.md}
 cargo build --release --quiet --examples -p rdb-reader -p rdb-writer
 EXAMPLES=$PWD/target/release/examples
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {
-  for _ in $(seq 100); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
-  echo "bench-rdb: server on port $1 did not start" >&2; return 1
-}
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+BENCH_NAME=bench-rdb
+# shellcheck source=lib/bench-common.sh
+. scripts/lib/bench-common.sh
 
 load() { # PORT
   python3 - "$KEYS" <<'GEN' | redis-cli -p "$1" --pipe >/dev/null

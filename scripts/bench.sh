@@ -17,16 +17,9 @@ ARDB_RS_BIN=${ARDB_RS_BIN:-$PWD/target/release/ardb-rs}
 OUT=${OUT:-docs/benchmarks.md}
 TESTS=${TESTS:-set,get,incr,mset,lpush,rpush,lpop,rpop,sadd,spop,hset,zadd,lrange_100,lrange_600}
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {
-  for _ in $(seq 100); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
-  echo "bench: server on port $1 did not start" >&2; return 1
-}
-
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+BENCH_NAME=bench
+# shellcheck source=lib/bench-common.sh
+. scripts/lib/bench-common.sh
 
 redis_port=$(free_port)
 mkdir -p "$work/redis" "$work/ardb"
@@ -39,18 +32,6 @@ pids+=($!)
 wait_port "$redis_port"
 wait_port "$ardb_port"
 
-# run PORT PIPELINE REQUESTS -> "test<TAB>rps" lines; fails on any error reply.
-run() {
-  local out
-  out=$(redis-benchmark -p "$1" -c 50 -n "$3" -P "$2" -t "$TESTS" -r 100000 -e --csv 2>&1)
-  if echo "$out" | grep -qiE '^(error|ERR)|WRONGTYPE|Error from server'; then
-    echo "bench: errors from server on port $1:" >&2; echo "$out" >&2; exit 1
-  fi
-  # Data rows only: skip the header and any warning line (redis-benchmark warns when it cannot read
-  # CONFIG values it only uses for display).
-  echo "$out" | grep '^"' | grep -v '^"test"' | awk -F'","' '{ gsub(/"/, "", $1); gsub(/"/, "", $2); print $1 "\t" $2 }'
-}
-
 declare -A best
 for pipeline in 1 16; do
   n=$REQUESTS; [ "$pipeline" -gt 1 ] && n=$PIPELINED_REQUESTS
@@ -61,7 +42,7 @@ for pipeline in 1 16; do
         key="$server/$pipeline/$test"
         prev=${best[$key]:-0}
         best[$key]=$(python3 -c "print(max(float('$prev'), float('$rps')))")
-      done < <(run "$port" "$pipeline" "$n")
+      done < <(bench_run "$port" "$pipeline" "$n")
       echo "bench: round $round, -P $pipeline, $server done" >&2
     done
   done

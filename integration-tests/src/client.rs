@@ -142,6 +142,16 @@ impl RawClient {
         String::from_utf8_lossy(&self.cmd(args)).into_owned()
     }
 
+    /// The value of `field` in `INFO section`, e.g. `info_field("replication", "master_repl_offset")`;
+    /// panics naming the field if INFO does not show it.
+    pub fn info_field(&mut self, section: &str, field: &str) -> String {
+        let info = self.cmd_str(&["INFO", section]);
+        info.lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|| panic!("INFO {section} has no {field}: {info}"))
+    }
+
     /// Closes both directions of the connection.
     pub fn close(self) {
         let _ = self.stream.shutdown(Shutdown::Both);

@@ -185,16 +185,8 @@ fn run_load(port: u16, round: usize, seed: u64) -> RoundLoad {
     }
 }
 
-fn info_field(client: &mut RawClient, field: &str) -> String {
-    let info = client.cmd_str(&["INFO", "replication"]);
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .map(|v| v.trim().to_string())
-        .unwrap_or_else(|| panic!("INFO has no {field}: {info}"))
-}
-
 fn offset(client: &mut RawClient) -> u64 {
-    let value = info_field(client, "master_repl_offset");
+    let value = client.info_field("replication", "master_repl_offset");
     value
         .parse()
         .unwrap_or_else(|_| panic!("bad offset {value}"))

@@ -4,20 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
-use integration_tests::{RawClient, ServerProcess};
+use integration_tests::ServerProcess;
 
 const KEYS: usize = 200;
 
 fn start() -> ServerProcess {
     ServerProcess::ardb_rs(&["--repl-backlog-size", "1mb"]).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn info_field(client: &mut RawClient, field: &str) -> String {
-    let info = client.cmd_str(&["INFO", "replication"]);
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .map(|v| v.trim().to_string())
-        .unwrap_or_else(|| panic!("INFO has no {field}: {info}"))
 }
 
 /// Writes a data set and stops the server cleanly; returns (replid, offset) before the damage.
@@ -31,8 +23,8 @@ fn write_and_stop(server: &mut ServerProcess) -> (String, String) {
         );
     }
     let ids = (
-        info_field(&mut c, "master_replid"),
-        info_field(&mut c, "master_repl_offset"),
+        c.info_field("replication", "master_replid"),
+        c.info_field("replication", "master_repl_offset"),
     );
     assert!(
         ids.1.parse::<u64>().unwrap_or(0) > 0,
@@ -66,14 +58,14 @@ fn survives(damage: impl FnOnce(&Path), file: &str, expect_new_history: bool) {
         assert_eq!(c.cmd_str(&["GET", &format!("k{i}")]), "$1\r\n1\r\n", "k{i}");
     }
     assert_eq!(integer(&c.cmd_str(&["LLEN", "list"])), KEYS as i64);
-    assert_eq!(info_field(&mut c, "master_repl_offset"), offset);
-    let new_replid = info_field(&mut c, "master_replid");
+    assert_eq!(c.info_field("replication", "master_repl_offset"), offset);
+    let new_replid = c.info_field("replication", "master_replid");
     if expect_new_history {
         assert_ne!(new_replid, replid, "a damaged backlog starts a new history");
     } else {
         assert_eq!(new_replid, replid, "the backlog was intact");
     }
-    assert_eq!(info_field(&mut c, "role"), "master");
+    assert_eq!(c.info_field("replication", "role"), "master");
     // Writes go on, into the new history.
     assert_eq!(c.cmd_str(&["SET", "after", "1"]), "+OK\r\n");
     let log = server.stderr_tail();
