@@ -60,12 +60,7 @@ impl ReplStateFile {
     ///
     /// If the newest copy was torn by a crash, the previous one is returned.
     pub fn open(path: &Path) -> Result<Self, StateError> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
-            .map_err(|e| StateError::io(path, e))?;
-        lock(path, &file)?;
+        let file = open_locked(path)?;
         Self::load(path, file).map_err(|(error, _)| error)
     }
 
@@ -91,12 +86,7 @@ impl ReplStateFile {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(StateError::io(path, e)),
         }
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
-            .map_err(|e| StateError::io(path, e))?;
-        lock(path, &file)?;
+        let file = open_locked(path)?;
         match Self::load(path, file) {
             Ok(opened) => Ok((opened, None)),
             Err((error, Some(file))) if error.is_damage() => {
@@ -217,6 +207,17 @@ impl ReplStateFile {
 }
 
 /// Takes the exclusive lock on `file`, failing at once if another handle holds it.
+/// Opens an existing state file read-write and takes its exclusive lock.
+fn open_locked(path: &Path) -> Result<File, StateError> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| StateError::io(path, e))?;
+    lock(path, &file)?;
+    Ok(file)
+}
+
 fn lock(path: &Path, file: &File) -> Result<(), StateError> {
     file.try_lock().map_err(|e| match e {
         TryLockError::WouldBlock => StateError::Locked,
