@@ -251,6 +251,20 @@ mod tests {
     }
 
     #[test]
+    fn unknown_command_shares_the_128_bytes_between_arguments() {
+        let error = MasterError::UnknownCommand {
+            name: b"FOO".to_vec(),
+            args: vec![vec![b'z'; 100], vec![b'w'; 100]],
+        };
+        let expected = format!(
+            "-ERR unknown command 'FOO', with args beginning with: '{}' '{}' \r\n",
+            "z".repeat(100),
+            "w".repeat(25)
+        );
+        assert_eq!(reply(error), expected);
+    }
+
+    #[test]
     fn silent_and_fatal_errors() {
         assert_eq!(MasterError::UnexpectedGetAck.reply(), None);
         assert!(!MasterError::UnexpectedGetAck.closes_link());
