@@ -12,8 +12,8 @@ use crate::crc64;
 use crate::error::BacklogError;
 use crate::header::{self, Header, HEADER_LEN};
 use crate::policy::FlushPolicy;
-use crate::replid::ReplId;
 use crate::sync::Syncer;
+use repl_id::ReplId;
 
 /// The replication backlog: the newest `capacity` bytes of the replication stream in a mapped,
 /// exclusively locked file whose header always describes a consistent prefix (see the crate

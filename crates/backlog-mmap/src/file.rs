@@ -9,8 +9,8 @@ use crate::backlog::Backlog;
 use crate::error::BacklogError;
 use crate::header::{self, Header, HEADER_LEN};
 use crate::policy::FlushPolicy;
-use crate::replid::ReplId;
 use crate::sync::Syncer;
+use repl_id::ReplId;
 
 impl Backlog {
     /// Creates (or truncates) the file at `path` as a new, empty history named `replid` that

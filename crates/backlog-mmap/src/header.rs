@@ -3,7 +3,7 @@
 use dual_slot::{DualSlot, SlotError};
 
 use crate::error::BacklogError;
-use crate::replid::ReplId;
+use repl_id::ReplId;
 
 /// Bytes before the ring data.
 pub(crate) const HEADER_LEN: usize = 4096;

@@ -112,7 +112,6 @@ mod error;
 mod file;
 mod header;
 mod policy;
-mod replid;
 mod sync;
 #[cfg(test)]
 mod test_util;
@@ -120,4 +119,4 @@ mod test_util;
 pub use backlog::Backlog;
 pub use error::BacklogError;
 pub use policy::{FlushPolicy, UnknownFlushPolicy};
-pub use replid::ReplId;
+pub use repl_id::ReplId;

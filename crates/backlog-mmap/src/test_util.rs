@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::replid::ReplId;
+use repl_id::ReplId;
 
 /// A directory removed on drop.
 pub(crate) struct TempDir(PathBuf);

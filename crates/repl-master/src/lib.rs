@@ -72,7 +72,6 @@ mod limits;
 mod link;
 mod payload;
 mod replicas;
-mod replid;
 mod request;
 
 #[cfg(test)]
@@ -89,6 +88,6 @@ pub use payload::{
     disk_header, eof_header, eof_trailer, payload_format, Capabilities, Framing, HandshakeStyle,
     PayloadFormat, ReplicaVersion,
 };
+pub use repl_id::ReplId;
 pub use replicas::Replicas;
-pub use replid::ReplId;
 pub use request::{getack_command, ping_command, Request, KEEPALIVE};

@@ -1,4 +1,15 @@
 //! The replication id: 40 hexadecimal digits naming one history of the replication stream.
+//!
+//! One small crate so the backlog (which stores ids in its header), the master's protocol state
+//! machine (which judges PSYNC against them) and the server share one type.
+//!
+//! ```
+//! use repl_id::ReplId;
+//! let id = ReplId::parse(b"8371b4fb1155b71f4a04d3e1bc3e18c4a990aeeb").ok_or("not an id")?;
+//! assert!(id.matches(b"8371B4FB1155B71F4A04D3E1BC3E18C4A990AEEB"));
+//! assert_eq!(ReplId::ZERO.to_string(), "0".repeat(40));
+//! # Ok::<(), &str>(())
+//! ```
 
 use std::fmt;
 
