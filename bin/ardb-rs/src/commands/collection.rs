@@ -337,6 +337,20 @@ pub(crate) struct Collection {
 pub(crate) const LIST_ORIGIN: u64 = 1 << 63;
 
 impl Collection {
+    /// Fails if a walk of the elements found `seen` where the header counts `len` (the partial
+    /// reply is then discarded by the dispatcher). `what` names the type and its elements in the
+    /// error, e.g. `("hash", "fields")`.
+    pub(crate) fn check_len(&self, seen: u64, what: (&str, &str)) -> CommandResult {
+        if seen == self.len {
+            Ok(())
+        } else {
+            Err(CommandError::err(format!(
+                "corrupt {}: header says {} {}, found {seen}",
+                what.0, self.len, what.1
+            )))
+        }
+    }
+
     /// Opens the header of an existing key of `kind`; WRONGTYPE for any other type.
     pub(crate) fn open(
         meta: Meta,

@@ -265,6 +265,9 @@ pub(crate) fn build_hash<'a>(
     Ok(hash)
 }
 
+/// How a hash and its elements are named in a length-mismatch error.
+const HASH_ELEMENTS: (&str, &str) = ("hash", "fields");
+
 /// Opens a hash header; WRONGTYPE for other types.
 fn open_hash(meta: Meta) -> Result<Hash, CommandError> {
     Collection::open(meta, KeyKind::Hash, LISTPACK_MAX_ENTRIES)
@@ -289,19 +292,6 @@ fn write_or_create(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Hash, CommandError> 
             KeyKind::Hash,
             LISTPACK_MAX_ENTRIES,
         )),
-    }
-}
-
-/// Fails if a streamed hash did not hold the number of fields its header says (the partial reply
-/// is then discarded by the dispatcher).
-fn check_len(h: &Hash, seen: u64) -> CommandResult {
-    if seen == h.len {
-        Ok(())
-    } else {
-        Err(CommandError::err(format!(
-            "corrupt hash: header says {} fields, found {seen}",
-            h.len
-        )))
     }
 }
 
@@ -478,7 +468,7 @@ fn get_all(ctx: &mut Ctx<'_>, args: &[Bytes], part: Part) -> CommandResult {
         }
         Ok(true)
     })?;
-    check_len(&h, seen)?;
+    h.check_len(seen, HASH_ELEMENTS)?;
     ctx.reply().raw(&out);
     Ok(())
 }
@@ -548,7 +538,7 @@ fn sample_fields(
     rng: &mut Rng,
 ) -> Result<Vec<Pair>, CommandError> {
     let (picked, seen) = sample_distinct(txn, h.version, h.len, count, rng)?;
-    check_len(h, seen)?;
+    h.check_len(seen, HASH_ELEMENTS)?;
     Ok(picked)
 }
 
@@ -633,7 +623,7 @@ fn hrandfield(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
             }
             Ok(true)
         })?;
-        check_len(&h, seen)?;
+        h.check_len(seen, HASH_ELEMENTS)?;
         ctx.reply().raw(&out);
         return Ok(());
     }
@@ -665,7 +655,7 @@ fn sample_with_repetition(
             all.push((f.to_vec(), v.to_vec()));
             Ok(true)
         })?;
-        check_len(h, seen)?;
+        h.check_len(seen, HASH_ELEMENTS)?;
         let n = all.len() as u64;
         if n == 0 {
             return Ok(picked);

@@ -282,6 +282,9 @@ pub(crate) fn build_set<'a>(
     Ok(set)
 }
 
+/// How a set and its elements are named in a length-mismatch error.
+const SET_ELEMENTS: (&str, &str) = ("set", "members");
+
 /// Opens a set header; WRONGTYPE for other types.
 fn open_set(meta: Meta) -> Result<Set, CommandError> {
     Collection::open(meta, KeyKind::Set, INTSET_MAX_ENTRIES)
@@ -371,7 +374,7 @@ fn smembers(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
         r.bulk(m);
         Ok(true)
     })?;
-    check_len(&set, seen)?;
+    set.check_len(seen, SET_ELEMENTS)?;
     ctx.reply().raw(&out);
     Ok(())
 }
@@ -610,18 +613,6 @@ fn sintercard(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
 
 // ---- SPOP, SRANDMEMBER, SSCAN ---------------------------------------------------------------
 
-/// Fails if a walked set did not hold the number of members its header says.
-fn check_len(set: &Set, seen: u64) -> CommandResult {
-    if seen == set.len {
-        Ok(())
-    } else {
-        Err(CommandError::err(format!(
-            "corrupt set: header says {} members, found {seen}",
-            set.len
-        )))
-    }
-}
-
 /// Every member of the set, in member order.
 fn all_members(txn: &Txn, set: &Set) -> Result<Vec<Element>, CommandError> {
     let mut all: Vec<Element> = Vec::new();
@@ -629,7 +620,7 @@ fn all_members(txn: &Txn, set: &Set) -> Result<Vec<Element>, CommandError> {
         all.push((m.to_vec(), Vec::new()));
         Ok(true)
     })?;
-    check_len(set, seen)?;
+    set.check_len(seen, SET_ELEMENTS)?;
     Ok(all)
 }
 
@@ -649,7 +640,7 @@ fn distinct_members(
         }
     }
     let (picked, seen) = sample_distinct(txn, set.version, set.len, count, rng)?;
-    check_len(set, seen)?;
+    set.check_len(seen, SET_ELEMENTS)?;
     Ok(picked)
 }
 
