@@ -72,16 +72,9 @@ fn main() -> ExitCode {
         }
     }
     let mut state = ServerState::new(config, config_file, util::time::now_ms());
-    let recovered = replication::recovery::open_state(&state.config).and_then(|repl_state| {
-        state.repl_state = Some(repl_state);
-        replication::recovery::recover(&store, &mut state, util::time::now_ms())
-    });
-    match recovered {
-        Ok(backlog) => state.backlog = Some(backlog),
-        Err(e) => {
-            log::error!("{e}");
-            return ExitCode::FAILURE;
-        }
+    if let Err(e) = replication::recovery::recover(&store, &mut state, util::time::now_ms()) {
+        log::error!("{e}");
+        return ExitCode::FAILURE;
     }
     let reactor = match Reactor::bind(store, state) {
         Ok(r) => r,

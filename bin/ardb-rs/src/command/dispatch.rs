@@ -55,10 +55,10 @@ pub fn execute_in(
     if args.is_empty() {
         return Outcome::default();
     }
-    let (protocol, authenticated) = match state.clients.get_mut(&client_id) {
+    let (protocol, authenticated, from_stream) = match state.clients.get_mut(&client_id) {
         Some(c) => {
             c.last_interaction_ms = now_ms;
-            (c.protocol, c.authenticated)
+            (c.protocol, c.authenticated, c.applies_stream)
         }
         None => return Outcome::default(),
     };
@@ -81,7 +81,7 @@ pub fn execute_in(
     }
     match run(txn, state, client_id, spec, args, out, now_ms, block_mode) {
         Some((effects, block)) => Outcome {
-            effects: record_effects(txn, state, client_id, effects),
+            effects: record_effects(txn, state, from_stream, effects),
             block,
         },
         None => Outcome::default(),
@@ -259,12 +259,12 @@ fn run(
 /// stream's pending buffer until the reactor appends them to the backlog (before any reply leaves),
 /// and the offset reaches sled with the next commit of `txn`, in the same batch as the data.
 ///
-/// A client applying a replication stream encodes nothing: its applier logs the stream's own bytes
-/// and advances the offset by them.
+/// Effects of a command `from_stream` (run by a client applying a replication stream) are not
+/// encoded: the applier logs the stream's own bytes and advances the offset by them.
 pub fn record_effects(
     txn: &mut Txn,
     state: &mut ServerState,
-    client_id: u64,
+    from_stream: bool,
     command_effects: Vec<Effect>,
 ) -> Vec<Effect> {
     let mut effects: Vec<Effect> = txn
@@ -279,10 +279,6 @@ pub fn record_effects(
     effects.extend(command_effects);
     state.changes_since_save += effects.len() as u64;
     if !effects.is_empty() {
-        let from_stream = state
-            .clients
-            .get(&client_id)
-            .is_some_and(|c| c.applies_stream);
         if !from_stream {
             state.effects.encode(&effects);
         }

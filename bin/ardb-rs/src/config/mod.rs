@@ -9,6 +9,8 @@ mod values;
 
 use std::path::PathBuf;
 
+use backlog_mmap::FlushPolicy;
+
 /// The server's configuration; field names follow the option names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -54,7 +56,7 @@ pub struct Config {
     pub repl_dir: PathBuf,
     /// When backlog writes reach the disk: `always` (before each reply), `everysec`, `no` (the OS
     /// decides). Process crashes lose nothing in any mode; this is about power loss.
-    pub repl_backlog_fsync: String,
+    pub repl_backlog_fsync: FlushPolicy,
 }
 
 impl Config {
@@ -101,7 +103,7 @@ impl Default for Config {
             commit_thread: "auto".to_string(),
             repl_backlog_size: 256 * 1024 * 1024,
             repl_dir: PathBuf::from("repl"),
-            repl_backlog_fsync: "everysec".to_string(),
+            repl_backlog_fsync: FlushPolicy::EverySec,
         }
     }
 }

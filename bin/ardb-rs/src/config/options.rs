@@ -266,15 +266,11 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "repl-backlog-fsync",
         mutable: true,
         help: "when backlog writes reach the disk: always, everysec or no (ardb-rs)",
-        get: |c| c.repl_backlog_fsync.clone(),
+        get: |c| c.repl_backlog_fsync.as_str().to_string(),
         set: |c, v| {
-            let v = v.to_ascii_lowercase();
-            if !["always", "everysec", "no"].contains(&v.as_str()) {
-                return Err(
-                    "argument(s) must be one of the following: always, everysec, no".into(),
-                );
-            }
-            c.repl_backlog_fsync = v;
+            c.repl_backlog_fsync = v.parse().map_err(|_| {
+                "argument(s) must be one of the following: always, everysec, no".to_string()
+            })?;
             Ok(())
         },
     },

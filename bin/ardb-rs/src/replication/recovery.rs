@@ -63,17 +63,14 @@ impl fmt::Display for RecoveryError {
 
 impl std::error::Error for RecoveryError {}
 
-/// Opens the backlog, replays what the store lacks, and leaves `state.effects` at the end of the
-/// stream; returns the backlog the server appends to from now on.
-pub fn recover(
-    store: &Store,
-    state: &mut ServerState,
-    now_ms: u64,
-) -> Result<Backlog, RecoveryError> {
+/// Opens the replication state and the backlog, replays what the store lacks, and leaves
+/// `state.effects` at the end of the stream, `state.repl_state` and `state.backlog` open.
+pub fn recover(store: &Store, state: &mut ServerState, now_ms: u64) -> Result<(), RecoveryError> {
     let dir = state.config.repl_path();
     std::fs::create_dir_all(&dir).map_err(|e| RecoveryError::Directory(dir.clone(), e))?;
+    state.repl_state = Some(open_state(&dir)?);
     let path = backlog_path(&state.config);
-    let policy = flush_policy(&state.config.repl_backlog_fsync);
+    let policy = state.config.repl_backlog_fsync;
     let position = store.applied_position();
     state.effects.resume_at(position);
     let mut backlog = match Backlog::open(&path, policy) {
@@ -111,14 +108,13 @@ pub fn recover(
         backlog.end_offset(),
         backlog.histlen()
     );
-    Ok(backlog)
+    state.backlog = Some(backlog);
+    Ok(())
 }
 
 /// Opens the node's replication state (`<repl-dir>/state`); a damaged file is replaced by the
 /// default state (a master), which only costs a full sync, and the damage is logged.
-pub fn open_state(config: &Config) -> Result<ReplStateFile, RecoveryError> {
-    let dir = config.repl_path();
-    std::fs::create_dir_all(&dir).map_err(|e| RecoveryError::Directory(dir.clone(), e))?;
+fn open_state(dir: &Path) -> Result<ReplStateFile, RecoveryError> {
     let (file, problem) =
         ReplStateFile::open_or_create(&dir.join(STATE_FILE)).map_err(RecoveryError::State)?;
     if let Some(problem) = problem {
@@ -132,11 +128,6 @@ pub fn open_state(config: &Config) -> Result<ReplStateFile, RecoveryError> {
 /// Where the backlog file lives: `<repl-dir>/backlog`.
 pub fn backlog_path(config: &Config) -> PathBuf {
     config.repl_path().join(BACKLOG_FILE)
-}
-
-/// The configured fsync policy (the option table only accepts the three names).
-pub fn flush_policy(name: &str) -> FlushPolicy {
-    name.parse().unwrap_or(FlushPolicy::EverySec)
 }
 
 /// Runs the log from the store's position to its end. `Some(problem)` when the log's tail cannot

@@ -54,7 +54,7 @@ pub fn active_expire(txn: &mut Txn, state: &mut ServerState, now_ms: u64) {
             }
         };
         txn.release(savepoint);
-        record_effects(txn, state, 0, Vec::new());
+        record_effects(txn, state, false, Vec::new());
         if seen < EXPIRE_BATCH || started.elapsed() >= budget {
             return;
         }

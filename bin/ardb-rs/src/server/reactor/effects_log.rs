@@ -101,8 +101,7 @@ impl Reactor {
     /// Applies a changed `repl-backlog-fsync` or `repl-backlog-size` (CONFIG SET) to the backlog.
     /// A smaller ring may drop bytes, so the store is made durable first.
     pub(super) fn adopt_backlog_config(&mut self) {
-        let policy =
-            crate::replication::recovery::flush_policy(&self.state.config.repl_backlog_fsync);
+        let policy = self.state.config.repl_backlog_fsync;
         let capacity = self.state.config.backlog_capacity();
         let Some(backlog) = self.state.backlog.as_mut() else {
             return;
