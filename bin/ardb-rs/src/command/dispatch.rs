@@ -75,15 +75,28 @@ pub fn execute_in(
         c.last_command = spec.name;
     }
     if transaction::in_multi(state, client_id) && !transaction::runs_inside_multi(spec) {
+        if spec.flags.contains(Flags::NO_MULTI) {
+            state.stats.error_replies += 1;
+            let e = CommandError::err("Command not allowed inside a transaction");
+            let line = transaction::refuse(state, client_id, args, &e);
+            resp_codec::ReplyWriter::new(out, protocol).error(line);
+            return Outcome::default();
+        }
         transaction::queue(state, client_id, args);
         resp_codec::ReplyWriter::new(out, protocol).simple(b"QUEUED");
         return Outcome::default();
     }
     match run(txn, state, client_id, spec, args, out, now_ms, block_mode) {
-        Some((effects, block)) => Outcome {
-            effects: record_effects(txn, state, from_stream, effects),
-            block,
-        },
+        Some((effects, block)) => {
+            let effects = record_effects(txn, state, from_stream, effects);
+            if !effects.is_empty() {
+                let offset = state.effects.offset;
+                if let Some(c) = state.clients.get_mut(&client_id) {
+                    c.write_offset = offset;
+                }
+            }
+            Outcome { effects, block }
+        }
         None => Outcome::default(),
     }
 }
@@ -152,14 +165,29 @@ fn check(
              see the server log."
         )));
     }
+    let refuses_writes = spec.flags.contains(Flags::WRITE)
+        && !applying_stream(state, client_id)
+        && crate::replication::master::too_few_good_replicas(state);
+    if refuses_writes {
+        return Err(CommandError::Other(
+            "NOREPLICAS Not enough good replicas to write.".to_string(),
+        ));
+    }
     Ok(spec)
 }
 
-/// While a BGSAVE runs, writes the keys a write command may change to the snapshot first, so the
-/// snapshot keeps their value from when it started. Every argument is treated as a possible key
-/// (over-inclusive but always correct: an untouched key written early still has its start value);
-/// commands that replace whole databases complete the snapshot first. A failing snapshot is
-/// abandoned (and reported), never the command.
+fn applying_stream(state: &ServerState, client_id: u64) -> bool {
+    state
+        .clients
+        .get(&client_id)
+        .is_some_and(|c| c.applies_stream)
+}
+
+/// While a snapshot is produced (BGSAVE, a replica's full sync), writes the keys a write command
+/// may change to it first, so the snapshot keeps their value from when it started. Every argument
+/// is treated as a possible key (over-inclusive but always correct: an untouched key written early
+/// still has its start value); commands that replace whole databases complete the snapshot first.
+/// A failing snapshot is abandoned (and reported), never the command.
 fn serialize_before_mutate(
     txn: &mut Txn,
     state: &mut ServerState,
@@ -167,19 +195,30 @@ fn serialize_before_mutate(
     spec: &CommandSpec,
     args: &[Bytes],
 ) {
-    let Some(bgsave) = state.bgsave.as_mut() else {
-        return;
-    };
     let whole = matches!(
         spec.name,
         "flushdb" | "flushall" | "swapdb" | "move" | "copy"
     );
-    if let Err(e) = bgsave.before_write(txn, db, &args[1..], whole) {
-        log::error!("Background saving error: {e}");
-        if let Some(bgsave) = state.bgsave.take() {
-            bgsave.abort();
+    if let Some(bgsave) = state.bgsave.as_mut() {
+        if let Err(e) = bgsave.before_write(txn, db, &args[1..], whole) {
+            log::error!("Background saving error: {e}");
+            if let Some(bgsave) = state.bgsave.take() {
+                bgsave.abort();
+            }
+            state.last_bgsave_ok = false;
         }
-        state.last_bgsave_ok = false;
+    }
+    if let Some(job) = state.master.full_sync.as_mut() {
+        if let Err(e) = job.before_write(txn, db, &args[1..], whole) {
+            // The replicas are dropped by the reactor when it finds the job gone; they retry.
+            log::error!("Replica full sync failed, abandoning it: {e}");
+            if let Some(job) = state.master.full_sync.take() {
+                for client in &job.replicas {
+                    state.killed_clients.push(*client);
+                }
+                job.abort();
+            }
+        }
     }
 }
 
@@ -206,8 +245,8 @@ fn run(
     if spec.flags.contains(Flags::WRITE) {
         serialize_before_mutate(txn, state, db, spec, args);
     }
-    // During a BGSAVE expired keys read as absent but stay stored: the snapshot still needs them.
-    txn.set_expire_on_access(state.bgsave.is_none());
+    // During a snapshot expired keys read as absent but stay stored: the snapshot still needs them.
+    txn.set_expire_on_access(!state.snapshot_running());
     txn.set_expiry_suspended(applying_stream);
     let savepoint = txn.savepoint();
     let mut ctx = Ctx::new(txn, state, client_id, db, protocol, spec, now_ms, out);

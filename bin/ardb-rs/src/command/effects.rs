@@ -90,6 +90,14 @@ impl EffectStream {
         self.offset += (self.pending.len() - start) as u64;
     }
 
+    /// Appends a command that is part of the stream but changes no data (the PINGs and
+    /// `REPLCONF GETACK`s a master sends its replicas): no SELECT, and the offset advances.
+    pub fn inject(&mut self, args: &[Bytes]) {
+        let start = self.pending.len();
+        encode_command(args, &mut self.pending);
+        self.offset += (self.pending.len() - start) as u64;
+    }
+
     /// Where the stream stands, as the store records it with the data.
     pub fn position(&self) -> AppliedPosition {
         AppliedPosition {

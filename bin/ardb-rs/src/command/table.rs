@@ -31,6 +31,7 @@ pub const FAMILIES: &[&[CommandSpec]] = &[
     commands::sort::COMMANDS,
     commands::geo::COMMANDS,
     commands::persistence::COMMANDS,
+    commands::replication::COMMANDS,
 ];
 
 /// Case-insensitive lookup of commands by name.

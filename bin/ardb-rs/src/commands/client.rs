@@ -153,17 +153,14 @@ fn list(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let mut i = 2;
     while i < args.len() {
         if args[i].eq_ignore_ascii_case(b"TYPE") && i + 1 < args.len() {
-            let t = &args[i + 1];
-            let known = [&b"normal"[..], b"master", b"replica", b"slave", b"pubsub"];
-            if !known.iter().any(|k| t.eq_ignore_ascii_case(k)) {
-                return Err(CommandError::err(format!(
-                    "Unknown client type '{}'",
-                    String::from_utf8_lossy(t)
-                )));
-            }
-            if !t.eq_ignore_ascii_case(b"normal") {
-                ids = Some(Vec::new());
-            }
+            let class = ClientClass::parse(&args[i + 1])?;
+            let members = ctx.state.clients.values();
+            ids = Some(
+                members
+                    .filter(|c| ClientClass::of(c) == class)
+                    .map(|c| c.id)
+                    .collect(),
+            );
             i += 2;
         } else if args[i].eq_ignore_ascii_case(b"ID") && i + 1 < args.len() {
             let mut wanted = Vec::new();
@@ -199,13 +196,49 @@ fn info(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CommandResult {
     Ok(())
 }
 
+/// The client types CLIENT LIST and CLIENT KILL filter by. Pub/sub clients are listed as normal
+/// ones here (ardb-rs does not track the type apart), and this node has no master link yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ClientClass {
+    Normal,
+    Replica,
+    Master,
+    PubSub,
+}
+
+impl ClientClass {
+    fn parse(name: &[u8]) -> Result<ClientClass, CommandError> {
+        let class = match name.to_ascii_lowercase().as_slice() {
+            b"normal" => ClientClass::Normal,
+            b"replica" | b"slave" => ClientClass::Replica,
+            b"master" => ClientClass::Master,
+            b"pubsub" => ClientClass::PubSub,
+            _ => {
+                return Err(CommandError::err(format!(
+                    "Unknown client type '{}'",
+                    String::from_utf8_lossy(name)
+                )))
+            }
+        };
+        Ok(class)
+    }
+
+    fn of(client: &ClientInfo) -> ClientClass {
+        if client.replica {
+            ClientClass::Replica
+        } else {
+            ClientClass::Normal
+        }
+    }
+}
+
 /// The filters of the new-style CLIENT KILL.
 #[derive(Default)]
 struct KillFilter {
     id: Option<u64>,
     addr: Option<Bytes>,
     laddr: Option<Bytes>,
-    normal_only: Option<bool>,
+    class: Option<ClientClass>,
     skip_me: bool,
     max_age: Option<u64>,
 }
@@ -221,7 +254,7 @@ impl KillFilter {
                 .laddr
                 .as_ref()
                 .is_none_or(|a| c.laddr.to_string().as_bytes() == &a[..])
-            && self.normal_only != Some(false)
+            && self.class.is_none_or(|class| class == ClientClass::of(c))
             && !(self.skip_me && c.id == me)
             && self
                 .max_age
@@ -253,17 +286,7 @@ fn kill(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
             } else if opt.eq_ignore_ascii_case(b"LADDR") {
                 filter.laddr = Some(val.clone());
             } else if opt.eq_ignore_ascii_case(b"TYPE") {
-                let known = [&b"master"[..], b"replica", b"slave", b"pubsub"];
-                if val.eq_ignore_ascii_case(b"normal") {
-                    filter.normal_only = Some(true);
-                } else if known.iter().any(|k| val.eq_ignore_ascii_case(k)) {
-                    filter.normal_only = Some(false);
-                } else {
-                    return Err(CommandError::err(format!(
-                        "Unknown client type '{}'",
-                        String::from_utf8_lossy(val)
-                    )));
-                }
+                filter.class = Some(ClientClass::parse(val)?);
             } else if opt.eq_ignore_ascii_case(b"USER") {
                 if &val[..] != b"default" {
                     return Err(CommandError::err(format!(

@@ -138,12 +138,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
             .with_expire(expire)
             .with_encoding(StringEncoding::Embstr),
     )?;
-    ctx.propagate(vec![
-        Bytes::from_static(b"SET"),
-        key.clone(),
-        value.clone(),
-        Bytes::from_static(b"KEEPTTL"),
-    ]);
+    crate::commands::strings::propagate_string_write(ctx, key, &value, expire);
     ctx.reply().bulk(&value);
     Ok(())
 }
@@ -832,15 +827,16 @@ mod tests {
     }
 
     #[test]
-    fn incrbyfloat_propagates_set_keepttl() {
+    fn incrbyfloat_propagates_set_and_its_deadline() {
         let mut t = TestServer::new();
         assert_eq!(
             t.effects(&["INCRBYFLOAT", "f", "1.5"]),
-            vec!["0: SET f 1.5 KEEPTTL"]
+            vec!["0: SET f 1.5"]
         );
+        t.reply(&["PEXPIREAT", "f", "2000000000000"]);
         assert_eq!(
             t.effects(&["INCRBYFLOAT", "f", "1e2"]),
-            vec!["0: SET f 101.5 KEEPTTL"]
+            vec!["0: SET f 101.5", "0: PEXPIREAT f 2000000000000"]
         );
         assert!(t.effects(&["INCRBYFLOAT", "f", "x"]).is_empty());
     }

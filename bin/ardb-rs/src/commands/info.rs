@@ -154,7 +154,8 @@ fn clients(ctx: &Ctx<'_>, out: &mut String) {
         .map(|c| c.output_buffer_len)
         .max()
         .unwrap_or(0);
-    line(out, "connected_clients", ctx.state.clients.len());
+    let replicas = ctx.state.clients.values().filter(|c| c.replica).count();
+    line(out, "connected_clients", ctx.state.clients.len() - replicas);
     line(out, "cluster_connections", 0);
     line(out, "maxclients", ctx.state.config.maxclients);
     line(out, "client_recent_max_input_buffer", max_in);
@@ -250,9 +251,10 @@ fn stats(ctx: &Ctx<'_>, out: &mut String) {
     line(out, "total_net_input_bytes", s.net_input_bytes);
     line(out, "total_net_output_bytes", s.net_output_bytes);
     line(out, "rejected_connections", s.rejected_connections);
-    line(out, "sync_full", 0);
-    line(out, "sync_partial_ok", 0);
-    line(out, "sync_partial_err", 0);
+    let master = &ctx.state.master;
+    line(out, "sync_full", master.sync_full);
+    line(out, "sync_partial_ok", master.sync_partial_ok);
+    line(out, "sync_partial_err", master.sync_partial_err);
     line(out, "expired_keys", s.expired_keys);
     line(out, "evicted_keys", 0);
     line(out, "keyspace_hits", s.keyspace_hits);
@@ -278,7 +280,17 @@ fn replication(ctx: &Ctx<'_>, out: &mut String) {
             "slave"
         },
     );
-    line(out, "connected_slaves", 0);
+    for replica_line in ctx.state.master.replicas.info_lines(ctx.now_ms) {
+        out.push_str(&replica_line);
+        out.push_str("\r\n");
+    }
+    if ctx.state.config.min_replicas_to_write > 0 {
+        line(
+            out,
+            "min_slaves_good_slaves",
+            ctx.state.master.good_replicas,
+        );
+    }
     line(out, "master_failover_state", "no-failover");
     line(out, "master_replid", ctx.state.replid());
     let offset = ctx.state.effects.offset;

@@ -19,6 +19,7 @@ pub mod lists;
 pub mod object;
 pub mod persistence;
 pub mod pubsub;
+pub mod replication;
 pub mod scan;
 pub mod server;
 pub mod sets;

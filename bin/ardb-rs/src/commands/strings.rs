@@ -414,25 +414,7 @@ fn set_generic(
         key,
         Meta::string(value.clone()).with_expire(expire_at),
     )?;
-    if let Some(ms) = at_ms {
-        ctx.propagate(vec![
-            Bytes::from_static(b"SET"),
-            key.clone(),
-            value.clone(),
-            Bytes::from_static(b"PXAT"),
-            Bytes::from(ms.to_string()),
-        ]);
-    } else if with_get {
-        let kept = args
-            .iter()
-            .enumerate()
-            .filter(|(j, a)| *j < 3 || !is_opt(a, "get"))
-            .map(|(_, a)| a.clone())
-            .collect();
-        ctx.propagate(kept);
-    } else {
-        ctx.propagate(args.to_vec());
-    }
+    propagate_string_write(ctx, key, &value, expire_at);
     if !with_get {
         match style {
             SetReply::Ok => ctx.reply().simple(b"OK"),
@@ -440,6 +422,26 @@ fn set_generic(
         }
     }
     Ok(())
+}
+
+/// Propagates a string write in the form every Redis since 2.6 applies: `SET key value`, then
+/// `PEXPIREAT key ms` when the value has a deadline. Options such as NX, GET, PXAT or KEEPTTL
+/// (6.0+) never reach the stream: the write happened, and the deadline is spelled out absolutely,
+/// so a replica of any version ends with the same value and the same expiry.
+pub(crate) fn propagate_string_write(
+    ctx: &mut Ctx<'_>,
+    key: &Bytes,
+    value: &Bytes,
+    expire_at_ms: Option<u64>,
+) {
+    ctx.propagate(vec![Bytes::from_static(b"SET"), key.clone(), value.clone()]);
+    if let Some(ms) = expire_at_ms {
+        ctx.propagate(vec![
+            Bytes::from_static(b"PEXPIREAT"),
+            key.clone(),
+            Bytes::from(ms.to_string()),
+        ]);
+    }
 }
 
 fn set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
@@ -998,30 +1000,30 @@ mod tests {
         assert_eq!(t.effects(&["SET", "k", "v"]), vec!["0: SET k v"]);
         assert_eq!(
             t.effects(&["SET", "k", "v", "EX", "10"]),
-            vec!["0: SET k v PXAT 1000000010000"]
+            vec!["0: SET k v", "0: PEXPIREAT k 1000000010000"]
         );
         assert_eq!(
             t.effects(&["SET", "k", "v", "PX", "5", "GET"]),
-            vec!["0: SET k v PXAT 1000000000005"]
+            vec!["0: SET k v", "0: PEXPIREAT k 1000000000005"]
         );
         assert_eq!(
             t.effects(&["SET", "k", "v", "EXAT", "2000000000"]),
-            vec!["0: SET k v PXAT 2000000000000"]
+            vec!["0: SET k v", "0: PEXPIREAT k 2000000000000"]
         );
         assert_eq!(
             t.effects(&["SET", "k", "w", "XX", "GET", "KEEPTTL", "get"]),
-            vec!["0: SET k w XX KEEPTTL"]
+            vec!["0: SET k w", "0: PEXPIREAT k 2000000000000"]
         );
         assert!(t.effects(&["SET", "k", "v", "NX"]).is_empty());
-        assert_eq!(t.effects(&["SETNX", "n", "1"]), vec!["0: SETNX n 1"]);
+        assert_eq!(t.effects(&["SETNX", "n", "1"]), vec!["0: SET n 1"]);
         assert!(t.effects(&["SETNX", "n", "2"]).is_empty());
         assert_eq!(
             t.effects(&["SETEX", "s", "10", "v"]),
-            vec!["0: SET s v PXAT 1000000010000"]
+            vec!["0: SET s v", "0: PEXPIREAT s 1000000010000"]
         );
         assert_eq!(
             t.effects(&["PSETEX", "s", "10", "v"]),
-            vec!["0: SET s v PXAT 1000000000010"]
+            vec!["0: SET s v", "0: PEXPIREAT s 1000000000010"]
         );
     }
 

@@ -57,6 +57,45 @@ pub struct Config {
     /// When backlog writes reach the disk: `always` (before each reply), `everysec`, `no` (the OS
     /// decides). Process crashes lose nothing in any mode; this is about power loss.
     pub repl_backlog_fsync: FlushPolicy,
+    /// Whether full syncs stream the snapshot straight to replicas that announced `capa eof`
+    /// (`$EOF:` framing) instead of writing it to a file first.
+    pub repl_diskless_sync: bool,
+    /// Seconds a diskless full sync waits for more replicas to share it.
+    pub repl_diskless_sync_delay: u64,
+    /// Seconds between the PINGs a master puts in its stream so replicas can tell a quiet link
+    /// from a dead one.
+    pub repl_ping_replica_period: u64,
+    /// Seconds without an ACK (or transfer progress) after which a replica is dropped.
+    pub repl_timeout: u64,
+    /// Writes are refused unless at least this many replicas acknowledged recently (0: off).
+    pub min_replicas_to_write: u64,
+    /// How recent, in seconds, a replica's ACK must be to count for `min-replicas-to-write`.
+    pub min_replicas_max_lag: u64,
+    /// `client-output-buffer-limit`: `(class, hard, soft, soft_seconds)` for `normal`, `replica`
+    /// and `pubsub`; the replica class drops replicas that fall too far behind.
+    pub client_output_buffer_limit: [OutputLimitClass; 3],
+}
+
+/// One class of `client-output-buffer-limit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputLimitClass {
+    /// `normal`, `replica` or `pubsub`.
+    pub class: &'static str,
+    /// The limits of the class.
+    pub limit: repl_master::OutputLimit,
+}
+
+impl OutputLimitClass {
+    const fn new(class: &'static str, hard: u64, soft: u64, seconds: u64) -> OutputLimitClass {
+        OutputLimitClass {
+            class,
+            limit: repl_master::OutputLimit {
+                hard_bytes: hard,
+                soft_bytes: soft,
+                soft_seconds: seconds,
+            },
+        }
+    }
 }
 
 impl Config {
@@ -69,6 +108,11 @@ impl Config {
     /// The backlog capacity in use: `repl-backlog-size`, but never below Redis's 16 KiB minimum.
     pub fn backlog_capacity(&self) -> u64 {
         self.repl_backlog_size.max(16 * 1024)
+    }
+
+    /// The output limit for replicas (`client-output-buffer-limit replica …`).
+    pub fn replica_output_limit(&self) -> repl_master::OutputLimit {
+        self.client_output_buffer_limit[1].limit
     }
 
     /// Whether to apply write groups on a committer thread, resolving `auto` by the core count.
@@ -104,6 +148,17 @@ impl Default for Config {
             repl_backlog_size: 256 * 1024 * 1024,
             repl_dir: PathBuf::from("repl"),
             repl_backlog_fsync: FlushPolicy::EverySec,
+            repl_diskless_sync: true,
+            repl_diskless_sync_delay: 5,
+            repl_ping_replica_period: 10,
+            repl_timeout: 60,
+            min_replicas_to_write: 0,
+            min_replicas_max_lag: 10,
+            client_output_buffer_limit: [
+                OutputLimitClass::new("normal", 0, 0, 0),
+                OutputLimitClass::new("replica", 256 << 20, 64 << 20, 60),
+                OutputLimitClass::new("pubsub", 32 << 20, 8 << 20, 60),
+            ],
         }
     }
 }

@@ -274,11 +274,144 @@ pub const OPTIONS: &[OptionSpec] = &[
             Ok(())
         },
     },
+    OptionSpec {
+        name: "repl-diskless-sync",
+        mutable: true,
+        help:
+            "stream full syncs to replicas that can read them (capa eof) without a file: yes or no",
+        get: |c| yes_no(c.repl_diskless_sync),
+        set: |c, v| {
+            c.repl_diskless_sync = parse_yes_no(v)?;
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "repl-diskless-sync-delay",
+        mutable: true,
+        help: "seconds a diskless full sync waits for more replicas to share it",
+        get: |c| c.repl_diskless_sync_delay.to_string(),
+        set: |c, v| {
+            c.repl_diskless_sync_delay = uint_in(v, 0, i32::MAX as u64)?;
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "repl-ping-replica-period",
+        mutable: true,
+        help: "seconds between the PINGs a master sends its replicas",
+        get: |c| c.repl_ping_replica_period.to_string(),
+        set: |c, v| {
+            c.repl_ping_replica_period = uint_in(v, 1, i32::MAX as u64)?;
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "repl-timeout",
+        mutable: true,
+        help: "seconds of replication silence after which a link is dropped",
+        get: |c| c.repl_timeout.to_string(),
+        set: |c, v| {
+            c.repl_timeout = uint_in(v, 1, i32::MAX as u64)?;
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "min-replicas-to-write",
+        mutable: true,
+        help: "refuse writes unless this many replicas acknowledged recently (0: off)",
+        get: |c| c.min_replicas_to_write.to_string(),
+        set: |c, v| {
+            c.min_replicas_to_write = uint_in(v, 0, i32::MAX as u64)?;
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "min-replicas-max-lag",
+        mutable: true,
+        help: "seconds within which a replica's ACK counts for min-replicas-to-write",
+        get: |c| c.min_replicas_max_lag.to_string(),
+        set: |c, v| {
+            c.min_replicas_max_lag = uint_in(v, 0, i32::MAX as u64)?;
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "client-output-buffer-limit",
+        mutable: true,
+        help:
+            "per class: <class> <hard> <soft> <soft-seconds>; replica limits drop lagging replicas",
+        get: |c| {
+            let classes = c.client_output_buffer_limit.iter().map(|k| {
+                let l = k.limit;
+                format!(
+                    "{} {} {} {}",
+                    k.class, l.hard_bytes, l.soft_bytes, l.soft_seconds
+                )
+            });
+            classes.collect::<Vec<_>>().join(" ")
+        },
+        set: set_output_limits,
+    },
 ];
 
-/// Finds an option by name, case-insensitively.
+/// Names older Redis versions used, accepted everywhere the new name is.
+const ALIASES: &[(&str, &str)] = &[
+    ("repl-ping-slave-period", "repl-ping-replica-period"),
+    ("min-slaves-to-write", "min-replicas-to-write"),
+    ("min-slaves-max-lag", "min-replicas-max-lag"),
+];
+
+/// Finds an option by name (or by the older name it replaced), case-insensitively.
 pub fn find(name: &str) -> Option<&'static OptionSpec> {
+    let name = ALIASES
+        .iter()
+        .find(|(old, _)| old.eq_ignore_ascii_case(name))
+        .map_or(name, |(_, new)| new);
     OPTIONS.iter().find(|o| o.name.eq_ignore_ascii_case(name))
+}
+
+fn yes_no(value: bool) -> String {
+    if value { "yes" } else { "no" }.to_string()
+}
+
+fn parse_yes_no(v: &str) -> Result<bool, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err("argument must be 'yes' or 'no'".into()),
+    }
+}
+
+/// `client-output-buffer-limit <class> <hard> <soft> <seconds> …`: every group is checked before
+/// any is applied, as Redis does; `slave` names the replica class.
+fn set_output_limits(c: &mut Config, v: &str) -> Result<(), String> {
+    let words: Vec<&str> = v.split_whitespace().collect();
+    if words.is_empty() || words.len() % 4 != 0 {
+        return Err("Wrong number of arguments in buffer limit configuration.".into());
+    }
+    let mut limits = c.client_output_buffer_limit;
+    for group in words.chunks_exact(4) {
+        let class = match group[0].to_ascii_lowercase().as_str() {
+            "normal" => 0,
+            "replica" | "slave" => 1,
+            "pubsub" => 2,
+            _ => {
+                return Err("Invalid client class specified in buffer limit configuration.".into())
+            }
+        };
+        let invalid =
+            || "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+        let hard = parse_memory(group[1]).ok_or_else(invalid)?;
+        let soft = parse_memory(group[2]).ok_or_else(invalid)?;
+        let seconds = parse_uint(group[3]).ok_or_else(invalid)?;
+        limits[class].limit = repl_master::OutputLimit {
+            hard_bytes: hard,
+            soft_bytes: soft,
+            soft_seconds: seconds,
+        };
+    }
+    c.client_output_buffer_limit = limits;
+    Ok(())
 }
 
 #[cfg(test)]

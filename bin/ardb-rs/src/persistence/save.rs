@@ -39,8 +39,9 @@ impl std::fmt::Debug for BackgroundSave {
     }
 }
 
-/// The AUX fields Redis writes at the head of an RDB.
-fn aux_fields(state: &ServerState, now_ms: u64) -> Vec<(&'static [u8], Vec<u8>)> {
+/// The AUX fields Redis writes at the head of an RDB (the replication ones describe the stream
+/// position the snapshot corresponds to).
+pub fn aux_fields(state: &ServerState, now_ms: u64) -> Vec<(&'static [u8], Vec<u8>)> {
     vec![
         (&b"redis-ver"[..], crate::REDIS_VERSION.as_bytes().to_vec()),
         (&b"redis-bits"[..], b"64".to_vec()),

@@ -53,6 +53,11 @@ pub struct ClientInfo {
     /// its commands see keys past their deadline as live and their effects are not re-encoded,
     /// because the stream's bytes are logged as they came.
     pub applies_stream: bool,
+    /// The stream offset this client's last write reached: what its WAIT waits for.
+    pub write_offset: u64,
+    /// Whether this connection became a replica (SYNC/PSYNC): CLIENT LIST flag `S`, CLIENT KILL
+    /// TYPE replica.
+    pub replica: bool,
 }
 
 impl ClientInfo {
@@ -86,6 +91,8 @@ impl ClientInfo {
             watched: Vec::new(),
             watch_invalidated: false,
             applies_stream: false,
+            write_offset: 0,
+            replica: false,
         }
     }
 
@@ -112,7 +119,7 @@ impl ClientInfo {
             Protocol::Resp3 => 3,
         };
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi=-1 \
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 \
              qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem=0 \
              events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
@@ -122,6 +129,7 @@ impl ClientInfo {
             name,
             now_ms.saturating_sub(self.created_ms) / 1000,
             now_ms.saturating_sub(self.last_interaction_ms) / 1000,
+            if self.replica { "S" } else { "N" },
             self.db,
             self.query_buffer_len,
             self.output_buffer_len,

@@ -16,7 +16,7 @@ const SWEEP_BUDGET: usize = 2048;
 /// `timeout` that must be closed.
 pub fn run(store: &Store, txn: &mut Txn, state: &mut ServerState, now_ms: u64) -> Vec<u64> {
     // A BGSAVE needs expired keys kept until it has written them.
-    if state.active_expire_enabled && state.bgsave.is_none() {
+    if state.active_expire_enabled && !state.snapshot_running() {
         active_expire(txn, state, now_ms);
     }
     if let Err(e) = store.sweep(SWEEP_BUDGET) {
@@ -70,8 +70,8 @@ fn idle_clients(state: &ServerState, now_ms: u64) -> Vec<u64> {
         .clients
         .values()
         .filter(|c| now_ms.saturating_sub(c.last_interaction_ms) > timeout_ms)
-        // A blocked client waits on its own timeout, as in Redis.
-        .filter(|c| !state.blocked.is_parked(c.id))
+        // A blocked client waits on its own timeout, as in Redis; replicas have repl-timeout.
+        .filter(|c| !state.blocked.is_parked(c.id) && !c.replica)
         .map(|c| c.id)
         .collect()
 }

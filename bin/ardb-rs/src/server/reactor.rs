@@ -25,6 +25,7 @@ use crate::server::timers::{Timer, Timers};
 use crate::util::time::now_ms;
 
 mod effects_log;
+mod replicas;
 
 const SIGNALS: Token = Token(usize::MAX - 1);
 /// The longest a write group stays open before it is committed to sled.
@@ -59,6 +60,10 @@ pub struct Reactor {
     pending_reads: std::collections::VecDeque<usize>,
     /// Connections whose replies wait for the backlog's msync (`repl-backlog-fsync always`).
     awaiting_sync: Vec<usize>,
+    /// What each replica connection is being fed (payload or stream), by client id.
+    feeds: HashMap<u64, replicas::Feed>,
+    /// A full sync has a slice ready to produce: the loop polls without sleeping.
+    full_sync_busy: bool,
 }
 
 /// Why the reactor could not start.
@@ -135,6 +140,8 @@ impl Reactor {
             committer,
             pending_reads: std::collections::VecDeque::new(),
             awaiting_sync: Vec::new(),
+            feeds: HashMap::new(),
+            full_sync_busy: false,
         })
     }
 
@@ -148,7 +155,10 @@ impl Reactor {
                 (a, b) => a.or(b),
             };
             let timeout = match (&self.group, timers) {
-                _ if !self.pending_reads.is_empty() || self.state.bgsave.is_some() => {
+                _ if !self.pending_reads.is_empty()
+                    || self.state.bgsave.is_some()
+                    || self.full_sync_busy =>
+                {
                     Some(Duration::ZERO)
                 }
                 (Some((_, opened)), t) => {
@@ -186,6 +196,9 @@ impl Reactor {
             self.run_timers();
             self.end_blocked_waits();
             self.advance_bgsave();
+            self.advance_full_sync();
+            self.request_acks();
+            self.feed_replicas();
             self.release_synced_replies();
         }
         self.shutdown()
@@ -255,7 +268,7 @@ impl Reactor {
             .map(|c| (c, UnblockReason::Timeout))
             .chain(requested);
         for (client, reason) in ended.collect::<Vec<_>>() {
-            if self.state.blocked.unpark(client).is_none() {
+            if self.answer_wait(client) || self.state.blocked.unpark(client).is_none() {
                 continue;
             }
             let Some(&index) = self.by_client.get(&client) else {
@@ -431,6 +444,8 @@ impl Reactor {
             log::warn!("There is a background save in progress: abandoning it");
             bgsave.abort();
         }
+        // Replicas get the stream up to the last write, as far as their sockets take it now.
+        self.feed_replicas();
         self.commit_group(true);
         log::info!("User requested shutdown...");
         let backlog_synced = match self.state.backlog.as_mut() {
@@ -536,15 +551,32 @@ impl Reactor {
     }
 
     fn on_writable(&mut self, index: usize) {
-        self.flush(index);
+        let fed = self
+            .connections
+            .get(index)
+            .is_some_and(|conn| self.feeds.contains_key(&conn.client_id));
+        if fed {
+            self.feed_replica(index);
+        } else {
+            self.flush(index);
+        }
     }
 
-    /// Parses and runs every complete request in the connection's input.
+    /// Parses and runs every complete request in the connection's input; requests of a replica
+    /// link go to the link.
     fn process_input(&mut self, index: usize) {
+        while let Some((args, inline)) = self.run_requests(index) {
+            self.handle_link_request(index, args, inline);
+        }
+    }
+
+    /// Runs the connection's complete requests through the command table until the input is
+    /// used up or a request belongs to the replica link, which is returned.
+    fn run_requests(&mut self, index: usize) -> Option<(Vec<Bytes>, bool)> {
         self.group_txn();
         let (Some(conn), Some((txn, _))) = (self.connections.get_mut(index), self.group.as_mut())
         else {
-            return;
+            return None;
         };
         // CONFIG SET proto-max-bulk-len applies to connected clients too.
         let max_bulk = usize::try_from(self.state.config.proto_max_bulk_len).unwrap_or(usize::MAX);
@@ -556,6 +588,7 @@ impl Reactor {
             conn.decoder.set_limits(limits);
         }
         let client_id = conn.client_id;
+        let mut link_request = None;
         while !conn.close_after_flush && !self.state.blocked.is_parked(client_id) {
             let request = match conn.decoder.decode(&mut conn.input) {
                 Ok(Some(r)) => r,
@@ -569,6 +602,10 @@ impl Reactor {
                 }
             };
             let args: Vec<Bytes> = request.args;
+            if replicas::is_link_request(&self.state, client_id, &args) {
+                link_request = Some((args, request.inline));
+                break;
+            }
             let outcome = execute(
                 txn,
                 &mut self.state,
@@ -602,6 +639,7 @@ impl Reactor {
         if let Some(info) = self.state.clients.get_mut(&client_id) {
             info.query_buffer_len = conn.input.len();
         }
+        link_request
     }
 
     /// Writes pending output, adjusting WRITABLE interest; closes when asked to after the flush.
@@ -651,6 +689,8 @@ impl Reactor {
         if let Some(mut conn) = self.connections.remove(index) {
             let _ = self.poll.registry().deregister(&mut conn.stream);
             crate::command::transaction::unwatch(&mut self.state, conn.client_id);
+            self.state.master.forget(conn.client_id);
+            self.feeds.remove(&conn.client_id);
             self.state.pubsub.forget(conn.client_id);
             self.state.clients.remove(&conn.client_id);
             self.state.blocked.unpark(conn.client_id);
@@ -684,6 +724,7 @@ impl Reactor {
                             self.close(index);
                         }
                     }
+                    self.replication_cron();
                     let period = Duration::from_millis(1000 / self.state.config.hz.max(1));
                     self.timers.schedule(now + period, Timer::Cron);
                 }

@@ -32,6 +32,11 @@ impl<T> Slab<T> {
         }
     }
 
+    /// The value at `i`, to read.
+    pub fn get(&self, i: usize) -> Option<&T> {
+        self.slots.get(i).and_then(Option::as_ref)
+    }
+
     /// The value at `i`.
     pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
         self.slots.get_mut(i).and_then(Option::as_mut)

@@ -11,6 +11,7 @@ use crate::command::table::CommandTable;
 use crate::commands::object::AccessClock;
 use crate::config::Config;
 use crate::persistence::save::BackgroundSave;
+use crate::replication::master::MasterSide;
 use crate::server::blocked::BlockedClients;
 use crate::server::client::ClientInfo;
 use crate::server::pubsub::PubSub;
@@ -79,6 +80,8 @@ pub struct ServerState {
     pub backlog: Option<Backlog>,
     /// The node's persisted replication state (role, master); `None` only in unit tests.
     pub repl_state: Option<ReplStateFile>,
+    /// This node as a master: replica links, full syncs, WAIT.
+    pub master: MasterSide,
 }
 
 impl ServerState {
@@ -91,6 +94,12 @@ impl ServerState {
         }
     }
 
+    /// Whether a snapshot (BGSAVE or a replica's full sync) is being produced: expired keys must
+    /// then stay stored, since the snapshot may still have to write them.
+    pub fn snapshot_running(&self) -> bool {
+        self.bgsave.is_some() || self.master.full_sync.is_some()
+    }
+
     /// State for a server started now with `config`.
     pub fn new(config: Config, config_file: Option<PathBuf>, now_ms: u64) -> Self {
         let mut rng = Rng::from_entropy();
@@ -99,6 +108,7 @@ impl ServerState {
             bound_port: config.port,
             backlog: None,
             repl_state: None,
+            master: MasterSide::default(),
             blocked: BlockedClients::default(),
             watched_keys: WatchedKeys::default(),
             pubsub: PubSub::default(),
