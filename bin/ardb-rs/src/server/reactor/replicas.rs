@@ -88,11 +88,14 @@ impl Reactor {
             return;
         };
         let output_pending = !conn.output.is_empty();
-        let peer_ip = self
-            .state
-            .clients
-            .get(&client)
-            .map_or_else(String::new, |c| c.addr.ip().to_string());
+        let peer_ip = match self.state.clients.get_mut(&client) {
+            Some(info) => {
+                info.last_interaction_ms = now;
+                info.last_command = link_command_name(&args);
+                info.addr.ip().to_string()
+            }
+            None => String::new(),
+        };
         let replicas = &mut self.state.master.replicas;
         if replicas.get(client).is_none() {
             replicas.add(client, ReplicaLink::new(peer_ip, now));
@@ -666,6 +669,18 @@ impl Reactor {
                 Bytes::from_static(b"*"),
             ]);
         }
+    }
+}
+
+/// The name CLIENT LIST shows as a replica link's last command.
+fn link_command_name(args: &[Bytes]) -> &'static str {
+    let name = args.first().map(|n| n.to_ascii_lowercase());
+    match name.as_deref() {
+        Some(b"sync") => "sync",
+        Some(b"psync") => "psync",
+        Some(b"replconf") => "replconf",
+        Some(b"ping") => "ping",
+        _ => "NULL",
     }
 }
 
