@@ -10,14 +10,14 @@ use std::time::{Duration, Instant};
 use integration_tests::{RawClient, ServerProcess};
 
 fn ardb(args: &[&str]) -> ServerProcess {
-    ServerProcess::ardb_rs(args).expect("start ardb-rs")
+    ServerProcess::ardb_rs(args).unwrap_or_else(|e| panic!("start ardb-rs: {e}"))
 }
 
 fn redis_replica_of(master: &ServerProcess, extra: &[&str]) -> ServerProcess {
     let port = master.port().to_string();
     let mut args = vec!["--replicaof", "127.0.0.1", port.as_str()];
     args.extend_from_slice(extra);
-    ServerProcess::redis(&args).expect("start redis-server replica")
+    ServerProcess::redis(&args).unwrap_or_else(|e| panic!("start redis-server replica: {e}"))
 }
 
 /// Polls `check` every 20 ms until it returns true or `limit` passes.
@@ -33,7 +33,7 @@ fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
 }
 
 fn field(server: &ServerProcess, section: &str, name: &str) -> String {
-    let mut client = server.client().expect("connect");
+    let mut client = server.client().unwrap_or_else(|e| panic!("connect: {e}"));
     client.info_field(section, name)
 }
 
@@ -49,10 +49,11 @@ struct FakeReplica {
 
 impl FakeReplica {
     fn connect(port: u16) -> FakeReplica {
-        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        let stream =
+            TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("connect: {e}"));
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("timeout");
+            .unwrap_or_else(|e| panic!("timeout: {e}"));
         FakeReplica {
             reader: BufReader::new(stream),
         }
@@ -62,14 +63,16 @@ impl FakeReplica {
         let stream = self.reader.get_mut();
         stream
             .write_all(format!("{line}\r\n").as_bytes())
-            .expect("send");
+            .unwrap_or_else(|e| panic!("send: {e}"));
     }
 
     /// The next line that is not a `\n` keepalive, without its terminator.
     fn line(&mut self) -> String {
         loop {
             let mut line = String::new();
-            self.reader.read_line(&mut line).expect("read line");
+            self.reader
+                .read_line(&mut line)
+                .unwrap_or_else(|e| panic!("read line: {e}"));
             let line = line.trim_end_matches(['\r', '\n']).to_string();
             if !line.is_empty() {
                 return line;
@@ -95,7 +98,9 @@ impl FakeReplica {
             .and_then(|n| n.parse().ok())
             .unwrap_or_else(|| panic!("expected a payload header, got {header:?}"));
         let mut payload = vec![0; len];
-        self.reader.read_exact(&mut payload).expect("payload");
+        self.reader
+            .read_exact(&mut payload)
+            .unwrap_or_else(|e| panic!("payload: {e}"));
         payload
     }
 
@@ -121,7 +126,7 @@ fn wait_role_and_info_follow_a_real_replica() {
         "replica never came up: {}",
         replica.stdout_tail()
     );
-    let mut client = master.client().expect("connect");
+    let mut client = master.client().unwrap_or_else(|e| panic!("connect: {e}"));
     assert_eq!(client.cmd_str(&["SET", "k", "v"]), "+OK\r\n");
     assert_eq!(client.cmd_str(&["WAIT", "1", "5000"]), ":1\r\n");
     assert_eq!(client.cmd_str(&["WAIT", "2", "300"]), ":1\r\n");
@@ -145,14 +150,14 @@ fn wait_role_and_info_follow_a_real_replica() {
     let listed = client.cmd_str(&["CLIENT", "LIST", "TYPE", "replica"]);
     assert!(listed.contains("flags=S"), "{listed}");
     assert_eq!(client.info_field("stats", "sync_full"), "1");
-    let mut on_replica = replica.client().expect("connect");
+    let mut on_replica = replica.client().unwrap_or_else(|e| panic!("connect: {e}"));
     assert_eq!(on_replica.cmd_str(&["GET", "k"]), "$1\r\nv\r\n");
 }
 
 #[test]
 fn replicas_must_authenticate_when_a_password_is_set() {
     let master = ardb(&[]);
-    let mut admin = master.client().expect("connect");
+    let mut admin = master.client().unwrap_or_else(|e| panic!("connect: {e}"));
     assert_eq!(
         admin.cmd_str(&["CONFIG", "SET", "requirepass", "secret"]),
         "+OK\r\n"
@@ -163,7 +168,7 @@ fn replicas_must_authenticate_when_a_password_is_set() {
     let mut raw = FakeReplica::connect(master.port());
     raw.send("PSYNC ? -1");
     assert_eq!(raw.line(), "-NOAUTH Authentication required.");
-    let mut on_replica = replica.client().expect("connect");
+    let mut on_replica = replica.client().unwrap_or_else(|e| panic!("connect: {e}"));
     assert_eq!(
         on_replica.cmd_str(&["CONFIG", "SET", "masterauth", "secret"]),
         "+OK\r\n"
@@ -177,7 +182,7 @@ fn replicas_must_authenticate_when_a_password_is_set() {
 #[test]
 fn min_replicas_to_write_refuses_writes_until_a_replica_acks() {
     let master = ardb(&["--min-replicas-to-write", "1"]);
-    let mut client = master.client().expect("connect");
+    let mut client = master.client().unwrap_or_else(|e| panic!("connect: {e}"));
     assert_eq!(
         client.cmd_str(&["SET", "k", "v"]),
         "-NOREPLICAS Not enough good replicas to write.\r\n"
@@ -205,7 +210,7 @@ fn a_replica_that_never_acks_is_dropped_after_repl_timeout() {
     assert!(line.starts_with("+FULLRESYNC "), "{line}");
     let payload = replica.payload();
     assert!(payload.starts_with(b"REDIS0006"), "{:?}", &payload[..9]);
-    let mut client = master.client().expect("connect");
+    let mut client = master.client().unwrap_or_else(|e| panic!("connect: {e}"));
     assert_eq!(client.info_field("replication", "connected_slaves"), "1");
     assert!(
         eventually(Duration::from_secs(5), || {
@@ -228,7 +233,7 @@ fn a_replica_that_stops_reading_hits_the_output_limit() {
     let offset = offset_of(&line);
     replica.payload();
     replica.ack(offset);
-    let mut client = master.client().expect("connect");
+    let mut client = master.client().unwrap_or_else(|e| panic!("connect: {e}"));
     assert_eq!(client.info_field("replication", "connected_slaves"), "1");
     // The replica reads nothing more: 40 MB of writes cannot all sit in its socket buffers.
     let value = "x".repeat(1 << 20);
@@ -250,7 +255,7 @@ fn a_replica_that_stops_reading_hits_the_output_limit() {
 #[test]
 fn replicas_asking_within_the_diskless_delay_share_one_snapshot() {
     let master = ardb(&["--repl-diskless-sync-delay", "2"]);
-    let mut client = master.client().expect("connect");
+    let mut client = master.client().unwrap_or_else(|e| panic!("connect: {e}"));
     client.cmd(&["SET", "a", "1"]);
     let mut first = FakeReplica::connect(master.port());
     first.send("REPLCONF capa eof");
@@ -272,7 +277,7 @@ fn replicas_asking_within_the_diskless_delay_share_one_snapshot() {
 #[test]
 fn sync_inside_multi_and_before_auth_are_refused() {
     let master = ardb(&[]);
-    let mut client: RawClient = master.client().expect("connect");
+    let mut client: RawClient = master.client().unwrap_or_else(|e| panic!("connect: {e}"));
     assert_eq!(client.cmd_str(&["MULTI"]), "+OK\r\n");
     assert_eq!(
         client.cmd_str(&["SYNC"]),

@@ -414,7 +414,7 @@ fn set_generic(
         key,
         Meta::string(value.clone()).with_expire(expire_at),
     )?;
-    propagate_string_write(ctx, key, &value, expire_at);
+    propagate_string_write(ctx, key, value, expire_at);
     if !with_get {
         match style {
             SetReply::Ok => ctx.reply().simple(b"OK"),

@@ -386,7 +386,7 @@ fn parse_yes_no(v: &str) -> Result<bool, String> {
 /// any is applied, as Redis does; `slave` names the replica class.
 fn set_output_limits(c: &mut Config, v: &str) -> Result<(), String> {
     let words: Vec<&str> = v.split_whitespace().collect();
-    if words.is_empty() || words.len() % 4 != 0 {
+    if words.is_empty() || !words.len().is_multiple_of(4) {
         return Err("Wrong number of arguments in buffer limit configuration.".into());
     }
     let mut limits = c.client_output_buffer_limit;
