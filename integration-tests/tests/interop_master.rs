@@ -1,0 +1,447 @@
+//! ardb-rs as the master of real Redis replicas, 2.8.17 → 7.0.15 (issue 6). Run by `make interop`
+//! (`--ignored`), not by `cargo test`.
+//!
+//! Per replica version, against a fresh master: (1) a full sync of a data set of every type with
+//! expiries in dbs 0, 1, 5 while a writer keeps writing; (2) a mixed write load; (3) the link cut
+//! by `CLIENT KILL TYPE slave`, which must end in a partial resync; (4) master restarts after
+//! SIGTERM and SIGKILL, which must end in partial resyncs. After each, the replica must reach the
+//! master's offset and hold the same data (every key, type, value, TTL within 3 s). Plus a
+//! SYNC-only replica (Redis 2.6 emulated on a socket) and `redis-cli --rdb`.
+//!
+//! `ARDB_INTEROP_MASTER` picks the master: `ardb-rs` (default), `redis` (the newest installed
+//! Redis, 7.0.15) or `redis-<version>` (an installed one), the Redis stand-ins that validate the
+//! harness. A stand-in whose RDB the replica cannot load records `xfail` instead of failing, and
+//! a stand-in (no persistence) may answer restarts with a full sync. Extra master arguments:
+//! `ARDB_INTEROP_MASTER_ARGS` (split on whitespace). Rows go to `target/interop/master-*.tsv`.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use integration_tests::dataset::{compare, Dataset};
+use integration_tests::matrix::{Matrix, Outcome, Row};
+use integration_tests::redis_versions::{installed, RedisVersion};
+use integration_tests::replication::{
+    info_of, start_replica, wait_in_sync, wait_new_sync, SyncCounters, SyncEvents, SyncKind,
+    Writer, SYNC_TIMEOUT,
+};
+use integration_tests::reply::{call_ok, info_value, pipeline};
+use integration_tests::workload::{dataset_commands, is_expected_error, mixed_commands};
+use integration_tests::{escape, RawClient, ServerKind, ServerProcess};
+use resp_codec::Frame;
+
+/// The databases the data set and the workloads use (3 is flushed by the mixed load).
+const DBS: [u32; 4] = [0, 1, 3, 5];
+const TTL_TOLERANCE_MS: i64 = 3000;
+/// How long to wait for a stand-in whose failure is expected (no point waiting 30 s).
+const EXPECTED_FAIL_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// The master under test.
+enum Master {
+    ArdbRs,
+    Redis(RedisVersion),
+}
+
+impl Master {
+    fn from_env() -> Master {
+        let want = std::env::var("ARDB_INTEROP_MASTER").unwrap_or_default();
+        if want.is_empty() || want == "ardb-rs" {
+            return Master::ArdbRs;
+        }
+        let versions = installed().unwrap_or_else(|e| panic!("{e}"));
+        let found = match want.strip_prefix("redis-") {
+            Some(v) => versions.into_iter().find(|r| r.version == v),
+            None if want == "redis" => versions.into_iter().last(),
+            None => None,
+        };
+        match found {
+            Some(v) => Master::Redis(v),
+            None => panic!(
+                "ARDB_INTEROP_MASTER={want:?}: use ardb-rs, redis or redis-<installed version>"
+            ),
+        }
+    }
+
+    fn label(&self) -> String {
+        match self {
+            Master::ArdbRs => "ardb-rs".to_string(),
+            Master::Redis(v) => format!("redis-{} (stand-in)", v.version),
+        }
+    }
+
+    fn is_stand_in(&self) -> bool {
+        matches!(self, Master::Redis(_))
+    }
+
+    fn start(&self) -> ServerProcess {
+        let args: Vec<String> = std::env::var("ARDB_INTEROP_MASTER_ARGS")
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        let started = match self {
+            Master::ArdbRs => ServerProcess::ardb_rs(&args),
+            Master::Redis(v) => {
+                ServerProcess::start(ServerKind::Redis, v.server.clone(), None, &args)
+            }
+        };
+        started.unwrap_or_else(|e| panic!("cannot start the master ({}): {e}", self.label()))
+    }
+
+    /// Why a failure against this replica is expected, when it is (stand-ins only).
+    fn expected_failure(&self, replica: &RedisVersion) -> Option<String> {
+        match self {
+            Master::Redis(m) if m.rdb_version() > replica.rdb_version() => Some(format!(
+                "stand-in Redis {} sends RDB v{}, Redis {} loads at most v{}",
+                m.version,
+                m.rdb_version(),
+                replica.version,
+                replica.rdb_version()
+            )),
+            _ => None,
+        }
+    }
+
+    /// The RDB version a SYNC-only (2.6) replica must get.
+    fn sync_only_rdb_version(&self) -> u16 {
+        match self {
+            Master::ArdbRs => 6,
+            Master::Redis(v) => v.rdb_version(),
+        }
+    }
+}
+
+/// What a scenario observed when it passed.
+struct Seen {
+    sync: String,
+    detail: String,
+}
+
+fn client_of(port: u16) -> Result<RawClient, String> {
+    RawClient::connect(port).map_err(|e| e.to_string())
+}
+
+/// Sends `commands` to the master; only the workload's expected errors are allowed.
+fn apply(port: u16, commands: &[Vec<Vec<u8>>]) -> Result<usize, String> {
+    let mut c = client_of(port)?;
+    let replies = pipeline(&mut c, commands)?;
+    for (cmd, reply) in commands.iter().zip(&replies) {
+        if let Frame::Error(e) = reply {
+            if !is_expected_error(e) {
+                return Err(format!(
+                    "master answered {} with \"{}\"",
+                    integration_tests::reply::show_args(cmd),
+                    escape(e)
+                ));
+            }
+        }
+    }
+    c.close();
+    Ok(commands.len())
+}
+
+/// Waits in sync, then compares every database of both servers.
+fn check_same(
+    master: &ServerProcess,
+    replica: &ServerProcess,
+    timeout: Duration,
+) -> Result<usize, String> {
+    wait_in_sync(master, replica, timeout)?;
+    let m = Dataset::dump_port(master.port(), &DBS).map_err(|e| format!("master dump: {e}"))?;
+    let r = Dataset::dump_port(replica.port(), &DBS).map_err(|e| format!("replica dump: {e}"))?;
+    compare(&m, &r, TTL_TOLERANCE_MS)?;
+    Ok(m.len())
+}
+
+/// (1) Data set, replica attached while the writer writes, full sync, same data.
+fn full_sync(
+    master: &ServerProcess,
+    version: &RedisVersion,
+    replica: &mut Option<ServerProcess>,
+    timeout: Duration,
+) -> Result<Seen, String> {
+    apply(master.port(), &dataset_commands(&[0, 1, 5]))?;
+    let before = SyncCounters::read(master.port())?;
+    let writer = Writer::start(master.port(), &[0, 1]);
+    std::thread::sleep(Duration::from_millis(100));
+    let at_start = writer.writes();
+    let r = start_replica(version, master.port()).map_err(|e| e.to_string())?;
+    let port = r.port();
+    *replica = Some(r);
+    let deadline = Instant::now() + timeout;
+    let (mut in_progress_at, mut up_at) = (None, None);
+    while Instant::now() < deadline {
+        let info = info_of(port, "replication")?;
+        if in_progress_at.is_none() && info_value(&info, "master_sync_in_progress") == Some("1") {
+            in_progress_at = Some(writer.writes());
+        }
+        if info_value(&info, "master_link_status") == Some("up") {
+            up_at = Some(writer.writes());
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let report = writer.stop();
+    if let Some(e) = report.error {
+        return Err(format!("the background writer failed: {e}"));
+    }
+    let replica = replica.as_ref().ok_or("no replica")?;
+    let Some(up_at) = up_at else {
+        return Err(wait_in_sync(master, replica, Duration::ZERO)
+            .err()
+            .unwrap_or_else(|| "link never came up".to_string()));
+    };
+    if up_at <= at_start {
+        return Err(format!(
+            "the writer did not write during the sync ({at_start} → {up_at})"
+        ));
+    }
+    let keys = check_same(master, replica, timeout)?;
+    let after = SyncCounters::read(master.port())?;
+    if after.full != before.full + 1 {
+        return Err(format!(
+            "sync_full should grow by 1: before {before}, after {after}"
+        ));
+    }
+    let events = SyncEvents::read(replica);
+    if events.last != Some(SyncKind::Full) {
+        return Err(format!("replica log shows no full sync: {events:?}"));
+    }
+    let during = in_progress_at.map_or("-".to_string(), |n| (up_at - n).to_string());
+    Ok(Seen {
+        sync: "full".into(),
+        detail: format!(
+            "{keys} keys same; {} writes between replica start and link up ({during} while \
+             master_sync_in_progress:1), {} in all; {after}",
+            up_at - at_start,
+            report.writes
+        ),
+    })
+}
+
+/// (2) Mixed writes streamed to the replica, no resync.
+fn mixed_load(
+    master: &ServerProcess,
+    replica: &ServerProcess,
+    timeout: Duration,
+) -> Result<Seen, String> {
+    let before = SyncEvents::read(replica);
+    let sent = apply(master.port(), &mixed_commands(2, 3000, &[0, 1, 5], Some(3)))?;
+    let keys = check_same(master, replica, timeout)?;
+    let after = SyncEvents::read(replica);
+    if after.total() != before.total() {
+        return Err(format!(
+            "unexpected resync during the stream: {}",
+            after.since(&before)
+        ));
+    }
+    Ok(Seen {
+        sync: "stream".into(),
+        detail: format!("{sent} commands, {keys} keys same"),
+    })
+}
+
+/// (3) `CLIENT KILL TYPE slave`, writes while disconnected, partial resync.
+fn cut_link(
+    master: &ServerProcess,
+    replica: &ServerProcess,
+    timeout: Duration,
+) -> Result<Seen, String> {
+    let events = SyncEvents::read(replica);
+    let before = SyncCounters::read(master.port())?;
+    let mut c = client_of(master.port())?;
+    let killed = call_ok(&mut c, &["CLIENT", "KILL", "TYPE", "slave"])?;
+    if !matches!(killed, Frame::Integer(n) if n >= 1) {
+        return Err(format!("CLIENT KILL TYPE slave killed nothing: {killed:?}"));
+    }
+    let sent = apply(master.port(), &mixed_commands(3, 500, &[0, 1, 5], None))?;
+    let now = wait_new_sync(replica, &events, timeout)?;
+    let keys = check_same(master, replica, timeout)?;
+    let after = SyncCounters::read(master.port())?;
+    let kind = now.since(&events);
+    if kind != "partial" || after.partial_ok != before.partial_ok + 1 || after.full != before.full {
+        return Err(format!(
+            "expected one partial resync; replica log: {kind}; before {before}, after {after}"
+        ));
+    }
+    Ok(Seen {
+        sync: kind,
+        detail: format!("{sent} commands while cut, {keys} keys same; {after}"),
+    })
+}
+
+/// (4) Master restart (SIGTERM or SIGKILL), writes, resync — partial for ardb-rs; a stand-in
+/// without persistence restarts empty and does a full sync, which is recorded, not failed.
+fn restart(
+    master: &mut ServerProcess,
+    replica: &ServerProcess,
+    kill9: bool,
+    stand_in: bool,
+    timeout: Duration,
+) -> Result<Seen, String> {
+    let events = SyncEvents::read(replica);
+    if kill9 {
+        master.kill9().map_err(|e| format!("kill -9: {e}"))?;
+    }
+    master.restart().map_err(|e| format!("restart: {e}"))?;
+    let sent = apply(
+        master.port(),
+        &mixed_commands(if kill9 { 5 } else { 4 }, 500, &[0, 1, 5], None),
+    )?;
+    wait_new_sync(replica, &events, timeout)?;
+    let keys = check_same(master, replica, timeout)?;
+    let kind = SyncEvents::read(replica).since(&events);
+    let counters = SyncCounters::read(master.port())?;
+    if kind != "partial" && !stand_in {
+        return Err(format!(
+            "expected a partial resync, replica log: {kind}; master {counters}"
+        ));
+    }
+    let note = if kind != "partial" {
+        " (stand-in has no persistence)"
+    } else {
+        ""
+    };
+    Ok(Seen {
+        sync: kind,
+        detail: format!("{sent} commands after restart, {keys} keys same{note}; master {counters}"),
+    })
+}
+
+/// Runs `f`, timing it, and records the row: a failure is `xfail` when `expected` says why.
+fn run(
+    matrix: &mut Matrix,
+    scenario: &str,
+    expected: &Option<String>,
+    f: impl FnOnce() -> Result<Seen, String>,
+) -> bool {
+    let start = Instant::now();
+    let result = f();
+    let seconds = start.elapsed().as_secs_f64();
+    let (outcome, sync, detail) = match result {
+        Ok(seen) => (Outcome::Pass, seen.sync, seen.detail),
+        Err(e) => match expected {
+            Some(why) => (
+                Outcome::ExpectedFail,
+                "-".to_string(),
+                format!("{why}: {e}"),
+            ),
+            None => (Outcome::Fail, "-".to_string(), e),
+        },
+    };
+    let ok = outcome == Outcome::Pass;
+    matrix.record(Row {
+        scenario: scenario.to_string(),
+        outcome,
+        sync,
+        seconds,
+        detail,
+    });
+    ok
+}
+
+fn master_of(version: &str) {
+    let replica_version = installed()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .find(|v| v.version == version)
+        .unwrap_or_else(|| {
+            panic!("Redis {version} is not installed: run scripts/install-redis-versions.sh")
+        });
+    let kind = Master::from_env();
+    let expected = kind.expected_failure(&replica_version);
+    let timeout = if expected.is_some() {
+        EXPECTED_FAIL_TIMEOUT
+    } else {
+        SYNC_TIMEOUT
+    };
+    let mut matrix = Matrix::new("master", version, &kind.label());
+    let mut master = kind.start();
+    let mut replica = None;
+    let started = Instant::now();
+
+    let synced = run(&mut matrix, "full sync under writes", &expected, || {
+        full_sync(&master, &replica_version, &mut replica, timeout)
+    });
+    let later = [
+        "mixed write load",
+        "link cut (CLIENT KILL)",
+        "master restart (SIGTERM)",
+        "master restart (SIGKILL)",
+    ];
+    match replica.as_ref().filter(|_| synced) {
+        None => {
+            for scenario in later {
+                matrix.record(Row {
+                    scenario: scenario.to_string(),
+                    outcome: Outcome::Skipped,
+                    sync: "-".into(),
+                    seconds: 0.0,
+                    detail: "needs the full sync".into(),
+                });
+            }
+        }
+        Some(r) => {
+            run(&mut matrix, later[0], &expected, || {
+                mixed_load(&master, r, timeout)
+            });
+            run(&mut matrix, later[1], &expected, || {
+                cut_link(&master, r, timeout)
+            });
+            let stand_in = kind.is_stand_in();
+            run(&mut matrix, later[2], &expected, || {
+                restart(&mut master, r, false, stand_in, timeout)
+            });
+            run(&mut matrix, later[3], &expected, || {
+                restart(&mut master, r, true, stand_in, timeout)
+            });
+        }
+    }
+    let path = matrix
+        .write_tsv(version)
+        .unwrap_or_else(|e| panic!("cannot write the result table: {e}"));
+    println!(
+        "master-{version}: {:.1}s, rows in {}",
+        started.elapsed().as_secs_f64(),
+        path.display()
+    );
+    let failures = matrix.failures();
+    assert!(
+        failures.is_empty(),
+        "{} against Redis {version} replicas:\n{failures}",
+        kind.label()
+    );
+}
+
+#[test]
+#[ignore = "interop matrix: make interop"]
+fn master_of_redis_2_8_17() {
+    master_of("2.8.17");
+}
+
+#[test]
+#[ignore = "interop matrix: make interop"]
+fn master_of_redis_3_2_6() {
+    master_of("3.2.6");
+}
+
+#[test]
+#[ignore = "interop matrix: make interop"]
+fn master_of_redis_5_0_6() {
+    master_of("5.0.6");
+}
+
+#[test]
+#[ignore = "interop matrix: make interop"]
+fn master_of_redis_6_2_14() {
+    master_of("6.2.14");
+}
+
+#[test]
+#[ignore = "interop matrix: make interop"]
+fn master_of_redis_7_0_15() {
+    master_of("7.0.15");
+}
