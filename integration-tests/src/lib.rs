@@ -19,6 +19,7 @@ pub mod process;
 pub mod redis_versions;
 pub mod replication;
 pub mod reply;
+pub mod sync_replica;
 pub mod workload;
 
 use std::net::TcpListener;

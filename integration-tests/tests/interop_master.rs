@@ -14,9 +14,7 @@
 //! a stand-in (no persistence) may answer restarts with a full sync. Extra master arguments:
 //! `ARDB_INTEROP_MASTER_ARGS` (split on whitespace). Rows go to `target/interop/master-*.tsv`.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::path::PathBuf;
+use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -28,6 +26,7 @@ use integration_tests::replication::{
     Writer, SYNC_TIMEOUT,
 };
 use integration_tests::reply::{call_ok, info_value, pipeline};
+use integration_tests::sync_replica::SyncOnlyReplica;
 use integration_tests::workload::{dataset_commands, is_expected_error, mixed_commands};
 use integration_tests::{escape, RawClient, ServerKind, ServerProcess};
 use resp_codec::Frame;
@@ -444,4 +443,180 @@ fn master_of_redis_6_2_14() {
 #[ignore = "interop matrix: make interop"]
 fn master_of_redis_7_0_15() {
     master_of("7.0.15");
+}
+
+fn record_alone(
+    section_version: &str,
+    scenario: &str,
+    f: impl FnOnce(&Master) -> Result<Seen, String>,
+) {
+    let kind = Master::from_env();
+    let mut matrix = Matrix::new("master", section_version, &kind.label());
+    run(&mut matrix, scenario, &None, || f(&kind));
+    let name = scenario
+        .split_whitespace()
+        .next()
+        .unwrap_or("extra")
+        .to_lowercase();
+    matrix
+        .write_tsv(&name)
+        .unwrap_or_else(|e| panic!("cannot write the result table: {e}"));
+    let failures = matrix.failures();
+    assert!(failures.is_empty(), "{}: {failures}", kind.label());
+}
+
+/// The keys [`sync_only`] writes, as the RDB must hold them: (db, key) → value, with a TTL?
+fn sync_only_expected() -> BTreeMap<(u64, Vec<u8>), (rdb_reader::Value, bool)> {
+    use rdb_reader::Value as V;
+    let b = |s: &str| s.as_bytes().to_vec();
+    BTreeMap::from([
+        ((0, b("so:str")), (V::String(b("hello")), false)),
+        (
+            (0, b("so:list")),
+            (V::List(vec![b("a"), b("b"), b("c")]), false),
+        ),
+        ((0, b("so:set")), (V::Set(vec![b("x"), b("y")]), false)),
+        (
+            (0, b("so:zset")),
+            (V::SortedSet(vec![(b("m"), 1.5)]), false),
+        ),
+        ((0, b("so:hash")), (V::Hash(vec![(b("f"), b("v"))]), false)),
+        ((0, b("so:ttl")), (V::String(b("soon")), true)),
+        ((1, b("so:db1")), (V::String(b("one")), false)),
+    ])
+}
+
+/// Redis 2.6 emulated: inline PING and SYNC, `$len` + RDB of the expected version holding the
+/// keys, then a write on the master arrives as RESP.
+fn sync_only(master: &ServerProcess, rdb_version: u16) -> Result<Seen, String> {
+    let s = |v: &[&str]| v.iter().map(|x| x.as_bytes().to_vec()).collect::<Vec<_>>();
+    apply(
+        master.port(),
+        &[
+            s(&["SET", "so:str", "hello"]),
+            s(&["RPUSH", "so:list", "a", "b", "c"]),
+            s(&["SADD", "so:set", "y", "x"]),
+            s(&["ZADD", "so:zset", "1.5", "m"]),
+            s(&["HSET", "so:hash", "f", "v"]),
+            s(&["SET", "so:ttl", "soon", "EX", "5000"]),
+            s(&["SELECT", "1"]),
+            s(&["SET", "so:db1", "one"]),
+        ],
+    )?;
+    let mut replica =
+        SyncOnlyReplica::sync(master.port(), SYNC_TIMEOUT).map_err(|e| format!("SYNC: {e}"))?;
+    let header = format!("REDIS{rdb_version:04}");
+    if !replica.rdb.starts_with(header.as_bytes()) {
+        return Err(format!(
+            "RDB starts with \"{}\", expected {header}",
+            escape(replica.rdb.get(..9).unwrap_or(&replica.rdb))
+        ));
+    }
+    let mut reader = rdb_reader::Reader::new(replica.rdb.as_slice()).map_err(|e| e.to_string())?;
+    let mut got = BTreeMap::new();
+    while let Some(item) = reader.next_entry().map_err(|e| format!("RDB: {e}"))? {
+        if let rdb_reader::Item::Entry(e) = item {
+            let mut value = e.value;
+            if let rdb_reader::Value::Set(m) = &mut value {
+                m.sort();
+            }
+            got.insert((e.db, e.key), (value, e.expire_at_ms.is_some()));
+        }
+    }
+    let expected = sync_only_expected();
+    if got != expected {
+        return Err(format!("RDB holds {got:?}, expected {expected:?}"));
+    }
+    let mut c = client_of(master.port())?;
+    call_ok(&mut c, &["SET", "so:after", "streamed"])?;
+    let mut selects = Vec::new();
+    loop {
+        let cmd = replica
+            .next_command(Duration::from_secs(15))
+            .map_err(|e| format!("stream after SYNC: {e}"))?;
+        let name = cmd
+            .first()
+            .map(|n| n.to_ascii_uppercase())
+            .unwrap_or_default();
+        match name.as_slice() {
+            b"PING" => {}
+            b"SELECT" => selects.push(cmd.get(1).cloned().unwrap_or_default()),
+            _ if cmd == [&b"SET"[..], b"so:after", b"streamed"] => break,
+            _ => return Err(format!("unexpected command in the stream: {cmd:?}")),
+        }
+    }
+    if selects.last().is_some_and(|db| db != b"0") {
+        return Err(format!("the SET came after SELECT {selects:?}, not db 0"));
+    }
+    Ok(Seen {
+        sync: "sync".into(),
+        detail: format!(
+            "{header}, {} bytes, {} keys; SET streamed as RESP after {} SELECT",
+            replica.rdb.len(),
+            got.len(),
+            selects.len()
+        ),
+    })
+}
+
+#[test]
+#[ignore = "interop matrix: make interop"]
+fn sync_only_replica() {
+    record_alone("2.6 (emulated)", "SYNC-only replica", |kind| {
+        let master = kind.start();
+        sync_only(&master, kind.sync_only_rdb_version())
+    });
+}
+
+fn output(cmd: &mut Command) -> Result<String, String> {
+    let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if !out.status.success() {
+        return Err(format!("{cmd:?} exited with {}:\n{text}", out.status));
+    }
+    Ok(text)
+}
+
+/// `redis-cli --rdb` fetches a snapshot; `redis-check-rdb` accepts it and counts every key.
+fn cli_rdb(master: &ServerProcess) -> Result<Seen, String> {
+    apply(master.port(), &dataset_commands(&[0, 1, 5]))?;
+    let keys = Dataset::dump_port(master.port(), &[0, 1, 5])?.len();
+    let file = master.dir().join("redis-cli-snapshot.rdb");
+    let port = master.port().to_string();
+    output(
+        Command::new("redis-cli")
+            .args(["-p", &port, "--rdb"])
+            .arg(&file),
+    )?;
+    let check = output(Command::new("redis-check-rdb").arg(&file))?;
+    let read = check
+        .lines()
+        .find_map(|l| l.split("[info] ").nth(1)?.strip_suffix(" keys read"))
+        .and_then(|n| n.trim().parse::<usize>().ok());
+    if read != Some(keys) || !check.contains("RDB looks OK") {
+        return Err(format!(
+            "redis-check-rdb read {read:?} keys, master has {keys}:\n{check}"
+        ));
+    }
+    let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let version = String::from_utf8_lossy(bytes.get(..9).unwrap_or_default()).into_owned();
+    Ok(Seen {
+        sync: "rdb".into(),
+        detail: format!(
+            "{version}, {} bytes, {keys} keys, redis-check-rdb OK",
+            bytes.len()
+        ),
+    })
+}
+
+#[test]
+#[ignore = "interop matrix: make interop"]
+fn redis_cli_rdb() {
+    record_alone("redis-cli 7.0.15", "redis-cli --rdb", |kind| {
+        cli_rdb(&kind.start())
+    });
 }
