@@ -24,7 +24,7 @@ pub enum Value {
     /// A sorted set in rank order, scores parsed.
     ZSet(Vec<(Vec<u8>, f64)>),
     /// A hash, pairs sorted by field.
-    Hash(Vec<(Vec<u8>, Vec<u8>)>),
+    Hash(Pairs),
     /// A type this dump does not read (e.g. `stream`): only the type name is compared.
     Other(String),
 }
@@ -114,8 +114,11 @@ pub struct Dataset {
     pub dbs: BTreeMap<u32, BTreeMap<Vec<u8>, Stored>>,
 }
 
-fn pairs(flat: Vec<Vec<u8>>, what: &str) -> Result<Vec<(Vec<u8>, Vec<u8>)>, String> {
-    if flat.len() % 2 != 0 {
+/// Field/value (or member/score) pairs.
+type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+
+fn pairs(flat: Vec<Vec<u8>>, what: &str) -> Result<Pairs, String> {
+    if !flat.len().is_multiple_of(2) {
         return Err(format!("{what}: odd number of elements ({})", flat.len()));
     }
     let mut out = Vec::with_capacity(flat.len() / 2);
