@@ -66,6 +66,31 @@ fn sync_state(master_port: u16, replica_port: u16) -> Result<bool, String> {
     Ok(field_u64(&r, "slave_repl_offset", replica_port)? == master_offset)
 }
 
+/// The replica's last three log warnings joined with ` / `, or `no warnings`.
+pub fn replica_warnings(replica: &ServerProcess) -> String {
+    let log = std::fs::read(replica.stdout_log()).unwrap_or_default();
+    let w = log_warnings(&String::from_utf8_lossy(&log), 3);
+    if w.is_empty() {
+        "no warnings".to_string()
+    } else {
+        w.join(" / ")
+    }
+}
+
+/// Both servers' ports and `INFO replication`, and the replica's log tail, for failure messages.
+pub fn diagnostics(master: &ServerProcess, replica: &ServerProcess) -> String {
+    let show = |port| info_of(port, "replication").unwrap_or_else(|e| format!("<{e}>"));
+    format!(
+        "--- master (port {}) INFO replication ---\n{}\n--- replica (port {}) INFO replication ---\n{}\n\
+         --- replica log tail ---\n{}",
+        master.port(),
+        show(master.port()).trim_end(),
+        replica.port(),
+        show(replica.port()).trim_end(),
+        replica.stdout_tail()
+    )
+}
+
 /// Waits until the replica's link is up and its `slave_repl_offset` equals the master's
 /// `master_repl_offset`. On timeout the error shows both servers' `INFO replication`, the last
 /// poll error if any, and the tail of the replica's log.
@@ -83,25 +108,35 @@ pub fn wait_in_sync(
             Err(e) => last_error = e,
         }
         if Instant::now() >= deadline {
-            let show = |port| info_of(port, "replication").unwrap_or_else(|e| format!("<{e}>"));
             return Err(format!(
-                "replica on port {} not in sync with master on port {} within {timeout:?}{}\n\
-                 --- master INFO replication ---\n{}\n--- replica INFO replication ---\n{}\n\
-                 --- replica log tail ---\n{}",
-                replica.port(),
-                master.port(),
+                "replica not in sync within {timeout:?} (replica log: {}){}\n{}",
+                replica_warnings(replica),
                 if last_error.is_empty() {
                     String::new()
                 } else {
                     format!(" (last error: {last_error})")
                 },
-                show(master.port()).trim_end(),
-                show(replica.port()).trim_end(),
-                replica.stdout_tail()
+                diagnostics(master, replica)
             ));
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// The last `max` distinct warnings of a Redis log (repeats in a row count once) (lines marked ` # `, the warning level in every
+/// version), without the pid/date prefix and the start-up advice about overcommit and THP —
+/// e.g. `Can't handle RDB format version 10`.
+pub fn log_warnings(log: &str, max: usize) -> Vec<String> {
+    let mut out: Vec<String> = log
+        .lines()
+        .filter_map(|l| l.split_once(" # ").map(|(_, msg)| msg.trim()))
+        .filter(|m| !m.starts_with("WARNING") && !m.contains("oO0OoO0OoO0Oo"))
+        .map(str::to_string)
+        .collect();
+    out.dedup();
+    let skip = out.len().saturating_sub(max);
+    out.drain(..skip);
+    out
 }
 
 /// The master's `INFO stats` sync counters.
@@ -397,5 +432,19 @@ mod tests {
         assert_eq!(later.since(&ev), "full");
         assert_eq!(ev.since(&ev), "none");
         assert_eq!(ev.since(&SyncEvents::default()), "full+partial");
+    }
+
+    #[test]
+    fn picks_the_last_warnings_of_a_log() {
+        let log = "1:C 01 Jan # oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo\n\
+                   1:M 01 Jan # WARNING overcommit_memory is set to 0!\n\
+                   1:S 01 Jan * Connecting to MASTER\n\
+                   [1] 01 Jan # Server started\n\
+                   1:S 01 Jan # Can't handle RDB format version 10\n";
+        assert_eq!(
+            log_warnings(log, 1),
+            vec!["Can't handle RDB format version 10".to_string()]
+        );
+        assert_eq!(log_warnings(log, 5).len(), 2);
     }
 }

@@ -22,8 +22,8 @@ use integration_tests::dataset::{compare, Dataset};
 use integration_tests::matrix::{Matrix, Outcome, Row};
 use integration_tests::redis_versions::{installed, RedisVersion};
 use integration_tests::replication::{
-    info_of, start_replica, wait_in_sync, wait_new_sync, SyncCounters, SyncEvents, SyncKind,
-    Writer, SYNC_TIMEOUT,
+    diagnostics, info_of, replica_warnings, start_replica, wait_in_sync, wait_new_sync,
+    SyncCounters, SyncEvents, SyncKind, Writer, SYNC_TIMEOUT,
 };
 use integration_tests::reply::{call_ok, info_value, pipeline};
 use integration_tests::sync_replica::SyncOnlyReplica;
@@ -189,9 +189,11 @@ fn full_sync(
     }
     let replica = replica.as_ref().ok_or("no replica")?;
     let Some(up_at) = up_at else {
-        return Err(wait_in_sync(master, replica, Duration::ZERO)
-            .err()
-            .unwrap_or_else(|| "link never came up".to_string()));
+        return Err(format!(
+            "link not up within {timeout:?} (replica log: {})\n{}",
+            replica_warnings(replica),
+            diagnostics(master, replica)
+        ));
     };
     if up_at <= at_start {
         return Err(format!(
@@ -619,4 +621,52 @@ fn redis_cli_rdb() {
     record_alone("redis-cli 7.0.15", "redis-cli --rdb", |kind| {
         cli_rdb(&kind.start())
     });
+}
+
+/// The harness itself can fail: a replica made writable and changed behind its master's back
+/// must be reported (value, TTL and extra key), with a real Redis 7.0.15 pair.
+#[test]
+#[ignore = "interop matrix: make interop"]
+fn harness_detects_divergence() {
+    let newest = installed()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .last()
+        .unwrap_or_else(|| panic!("no Redis installed"));
+    let master = ServerProcess::start(
+        ServerKind::Redis,
+        newest.server.clone(),
+        None,
+        &["--repl-diskless-sync", "no"],
+    )
+    .unwrap_or_else(|e| panic!("cannot start the master: {e}"));
+    let s = |v: &[&str]| v.iter().map(|x| x.as_bytes().to_vec()).collect::<Vec<_>>();
+    let setup = [s(&["SET", "a", "1"]), s(&["SET", "t", "x", "EX", "5000"])];
+    apply(master.port(), &setup).unwrap_or_else(|e| panic!("{e}"));
+    let replica = start_replica(&newest, master.port())
+        .unwrap_or_else(|e| panic!("cannot start the replica: {e}"));
+    if let Err(e) = check_same(&master, &replica, SYNC_TIMEOUT) {
+        panic!("replica should be in sync first: {e}");
+    }
+    let mut r = client_of(replica.port()).unwrap_or_else(|e| panic!("{e}"));
+    for cmd in [
+        &["CONFIG", "SET", "slave-read-only", "no"][..],
+        &["SET", "a", "2"],
+        &["PERSIST", "t"],
+        &["SELECT", "5"],
+        &["SET", "extra", "y"],
+    ] {
+        call_ok(&mut r, cmd).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let err = check_same(&master, &replica, SYNC_TIMEOUT)
+        .err()
+        .unwrap_or_else(|| panic!("a diverged replica compared equal"));
+    for needle in [
+        "3 difference(s)",
+        "db 0 key \"a\": values differ",
+        "db 0 key \"t\": TTLs differ",
+        "db 5 key \"extra\": only on the replica",
+    ] {
+        assert!(err.contains(needle), "{needle:?} missing from:\n{err}");
+    }
 }

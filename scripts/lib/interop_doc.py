@@ -95,9 +95,9 @@ def main():
                     cell += f" ({r[5]})"
                 cells.append(f"{cell}, {r[6]} s")
             print(f"| {esc(version)} | {esc(master)} | " + " | ".join(cells) + " |")
-        notes = [r for r in srows if r[4] != "pass"]
+        notes = sorted((r for r in srows if r[4] in ("FAIL", "xfail")), key=lambda r: r[4] != "FAIL")
         if notes:
-            print("\nNot passed:\n")
+            print("\nFailures (skipped scenarios are not listed):\n")
             for r in notes:
                 print(f"- {esc(r[1])}, {esc(r[3])}: {r[4]} — {esc(r[7])}")
         print()
