@@ -3,7 +3,7 @@ CARGO ?= cargo
 RELEASE_BIN := target/release/ardb-rs
 export ARDB_RS_BIN := $(CURDIR)/$(RELEASE_BIN)
 
-.PHONY: run build test deps lint bench stress chaos clean-data
+.PHONY: run build test deps lint interop bench stress chaos clean-data
 
 ## Build (release) and serve on 127.0.0.1:16379 with data in ./data.
 run: build
@@ -25,6 +25,11 @@ deps:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
+
+## Replication interop with real Redis 2.8.17 → 7.0.15 (ardb-rs as master); writes docs/interop.md
+## and fails if any scenario failed.
+interop: deps build
+	./scripts/interop.sh
 
 ## redis-benchmark against ardb-rs and redis-server side by side; writes the table to docs/benchmarks.md.
 bench: deps build

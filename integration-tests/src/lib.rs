@@ -1,7 +1,9 @@
 //! Support library for the end-to-end tests: start the built `ardb-rs` binary
 //! and a real `redis-server` side by side ([`ServerProcess`]), talk to them
 //! with a byte-exact client ([`RawClient`]), and run the differential case
-//! files ([`cases`], [`diff`]) that compare both servers reply by reply.
+//! files ([`cases`], [`diff`]) that compare both servers reply by reply. The replication
+//! interop tests add whole-keyspace dumps ([`dataset`]), replica helpers ([`replication`]) and
+//! typed replies ([`reply`]), workloads ([`workload`]) and the result table ([`matrix`]).
 //!
 //! Every helper returns `std::io::Result` with a message that says what is
 //! missing (binary, port, process output), so a test can fail with a clear
@@ -9,10 +11,16 @@
 
 pub mod cases;
 pub mod client;
+pub mod dataset;
 pub mod diff;
 pub mod fixtures;
+pub mod matrix;
 pub mod process;
 pub mod redis_versions;
+pub mod replication;
+pub mod reply;
+pub mod sync_replica;
+pub mod workload;
 
 use std::net::TcpListener;
 use std::path::PathBuf;

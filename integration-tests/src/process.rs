@@ -331,6 +331,11 @@ impl ServerProcess {
         tail(&self.root.join("stdout.log"), 4000)
     }
 
+    /// The file holding everything the server wrote to its standard output (Redis's log).
+    pub fn stdout_log(&self) -> PathBuf {
+        self.root.join("stdout.log")
+    }
+
     /// Whether the process is still running (reaps it if it exited).
     pub fn is_running(&mut self) -> bool {
         match self.child.as_mut().map(|c| c.try_wait()) {
