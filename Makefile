@@ -31,11 +31,13 @@ lint:
 interop: deps build
 	./scripts/interop.sh
 
-## redis-benchmark against ardb-rs and redis-server side by side; writes the table to docs/benchmarks.md.
+## redis-benchmark against ardb-rs and redis-server side by side; writes the tables to docs/benchmarks.md
+## (throughput, RDB, durability, and replication with ardb-rs as the master of redis-server replicas).
 bench: deps build
 	./scripts/bench.sh
 	./scripts/bench-rdb.sh
 	./scripts/bench-durability.sh
+	./scripts/bench-replication.sh
 
 ## Write-stress soak (DURATION seconds, default 240): fails if the server ever stops answering.
 stress: deps build
