@@ -64,6 +64,9 @@ pub struct Reactor {
     feeds: HashMap<u64, replicas::Feed>,
     /// A full sync has a slice ready to produce: the loop polls without sleeping.
     full_sync_busy: bool,
+    /// A replica used up its feeding budget with its socket still writable: the loop polls
+    /// without sleeping and feeds it again.
+    feeding_busy: bool,
 }
 
 /// Why the reactor could not start.
@@ -142,6 +145,7 @@ impl Reactor {
             awaiting_sync: Vec::new(),
             feeds: HashMap::new(),
             full_sync_busy: false,
+            feeding_busy: false,
         })
     }
 
@@ -157,7 +161,8 @@ impl Reactor {
             let timeout = match (&self.group, timers) {
                 _ if !self.pending_reads.is_empty()
                     || self.state.bgsave.is_some()
-                    || self.full_sync_busy =>
+                    || self.full_sync_busy
+                    || self.feeding_busy =>
                 {
                     Some(Duration::ZERO)
                 }

@@ -26,6 +26,8 @@ const FEED_HIGH_WATER: usize = 1 << 20;
 const DISKLESS_HIGH_WATER: usize = 4 << 20;
 /// The most one read from the backlog or the payload file appends.
 const FEED_CHUNK: usize = 256 * 1024;
+/// The most one replica is sent in one go before the others are served.
+const FEED_BUDGET: u64 = 16 << 20;
 
 /// What a replica connection is being fed.
 #[derive(Debug)]
@@ -515,6 +517,7 @@ impl Reactor {
 
     /// Tops up every fed replica's output (payload or stream) and writes it.
     pub(super) fn feed_replicas(&mut self) {
+        self.feeding_busy = false;
         if self.feeds.is_empty() {
             return;
         }
@@ -527,8 +530,31 @@ impl Reactor {
         }
     }
 
-    /// Tops up one replica's output from its feed, checks its output limit, and flushes.
+    /// Feeds one replica until its socket stops taking bytes (a WRITABLE event resumes it), its
+    /// feed has nothing more, or [`FEED_BUDGET`] bytes were written (the loop then comes back at
+    /// once, after serving everyone else).
     pub(super) fn feed_replica(&mut self, index: usize) {
+        let mut written = 0;
+        loop {
+            let before = self.state.stats.net_output_bytes;
+            self.top_up_replica(index);
+            let sent = self.state.stats.net_output_bytes - before;
+            let Some(conn) = self.connections.get(index) else {
+                return;
+            };
+            if sent == 0 || !conn.output.is_empty() {
+                return;
+            }
+            written += sent;
+            if written >= FEED_BUDGET {
+                self.feeding_busy = true;
+                return;
+            }
+        }
+    }
+
+    /// Tops up one replica's output from its feed, checks its output limit, and flushes.
+    fn top_up_replica(&mut self, index: usize) {
         let Some(conn) = self.connections.get_mut(index) else {
             return;
         };
@@ -613,7 +639,7 @@ impl Reactor {
                         describe(&self.state, client)
                     );
                     self.after_payload(client, end.stream_from, end.close_after);
-                    self.feed_replica(index);
+                    self.top_up_replica(index);
                     return;
                 }
                 Some(Err(e)) => {
