@@ -232,3 +232,132 @@ impl FullSync {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::testing::TestServer;
+    use rdb_reader::{Item, Reader, Value};
+
+    fn format(framing: Framing) -> PayloadFormat {
+        PayloadFormat {
+            rdb_version: 6,
+            max_loadable: 6,
+            framing,
+        }
+    }
+
+    /// A fresh directory for a job's file.
+    fn job_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ardb-fullsync-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        dir
+    }
+
+    /// The string keys of an RDB, with their values.
+    fn strings_of(rdb: &[u8]) -> Vec<(String, String)> {
+        let mut reader = Reader::new(rdb).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(reader.header().version, 6);
+        let mut out = Vec::new();
+        while let Some(item) = reader.next_entry().unwrap_or_else(|e| panic!("{e}")) {
+            if let Item::Entry(entry) = item {
+                let Value::String(value) = entry.value else {
+                    panic!("unexpected value {:?}", entry.value);
+                };
+                let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+                out.push((text(entry.key), text(value)));
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Runs `framing`'s job to the end while a client overwrites one key and creates another
+    /// half way, and returns the RDB the replicas receive.
+    fn payload_under_writes(framing: Framing) -> Vec<u8> {
+        let mut t = TestServer::new();
+        for i in 0..600 {
+            t.reply(&["SET", &format!("k{i:03}"), "old"]);
+        }
+        let dir = job_dir(&format!("{framing:?}"));
+        let job = FullSync::start(format(framing), 7, 16, t.now_ms, &[], &dir);
+        t.state.master.full_sync = Some(job.unwrap_or_else(|e| panic!("{e}")));
+        let mut bytes = Vec::new();
+        let mut steps = 0;
+        loop {
+            let mut txn = t.store.begin(t.now_ms);
+            let job = t
+                .state
+                .master
+                .full_sync
+                .as_mut()
+                .unwrap_or_else(|| panic!("job gone"));
+            let done = job.step(&mut txn).unwrap_or_else(|e| panic!("{e}"));
+            bytes.extend(job.take_bytes());
+            drop(txn);
+            if done {
+                break;
+            }
+            steps += 1;
+            if steps == 1 {
+                assert_eq!(t.reply(&["SET", "k599", "new"]), "+OK\r\n");
+                assert_eq!(t.reply(&["SET", "zzz", "created"]), "+OK\r\n");
+            }
+        }
+        assert!(steps >= 2, "the job must take several slices");
+        let job = t
+            .state
+            .master
+            .full_sync
+            .take()
+            .unwrap_or_else(|| panic!("job gone"));
+        match job.finish().unwrap_or_else(|e| panic!("{e}")) {
+            Payload::Tail(tail) => bytes.extend(tail),
+            Payload::File { path, len } => {
+                assert!(bytes.is_empty(), "a disk job hands out no bytes");
+                bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(bytes.len() as u64, len);
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        let _ = std::fs::remove_dir_all(dir);
+        bytes
+    }
+
+    #[test]
+    fn both_framings_carry_the_data_as_of_the_start() {
+        let disk = payload_under_writes(Framing::Disk);
+        let diskless = payload_under_writes(Framing::EofMark);
+        assert_eq!(disk, diskless);
+        let strings = strings_of(&disk);
+        assert_eq!(strings.len(), 600);
+        assert!(
+            strings.iter().all(|(_, v)| v == "old"),
+            "a write after the start leaked"
+        );
+        assert!(!strings.iter().any(|(k, _)| k == "zzz"));
+    }
+
+    #[test]
+    fn a_diskless_job_cannot_be_joined_once_it_produced_bytes() {
+        let mut t = TestServer::new();
+        // More than the RDB writer's 64 KiB buffer, so bytes come out before the end.
+        for i in 0..3000 {
+            t.reply(&[
+                "SET",
+                &format!("key{i}"),
+                "forty bytes of data, forty bytes of data",
+            ]);
+        }
+        let dir = job_dir("join");
+        let eof = format(Framing::EofMark);
+        let mut job =
+            FullSync::start(eof, 0, 16, t.now_ms, &[], &dir).unwrap_or_else(|e| panic!("{e}"));
+        assert!(job.joinable(eof));
+        assert!(!job.joinable(format(Framing::Disk)));
+        let mut txn = t.store.begin(t.now_ms);
+        while !job.step(&mut txn).unwrap_or_else(|e| panic!("{e}")) {}
+        assert!(!job.take_bytes().is_empty());
+        assert!(!job.joinable(eof));
+    }
+}
