@@ -20,83 +20,74 @@ const LINK_ONLY: Flags = Flags::ADMIN
     .with(Flags::NO_MULTI)
     .with(Flags::STALE);
 
-#[allow(clippy::too_many_arguments)]
-const fn spec(
-    name: &'static str,
-    arity: i32,
-    flags: Flags,
-    since: &'static str,
-    summary: &'static str,
-    complexity: &'static str,
-    handler: crate::command::spec::Handler,
-) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags,
-        keys: KeySpec::NONE,
-        group: "server",
-        since,
-        summary,
-        complexity,
-        handler,
-        subcommands: &[],
-    }
-}
-
 /// This family's commands.
 pub const COMMANDS: &[CommandSpec] = &[
-    spec(
-        "role",
-        1,
-        Flags::NOSCRIPT
+    CommandSpec {
+        name: "role",
+        arity: 1,
+        flags: Flags::NOSCRIPT
             .with(Flags::LOADING)
             .with(Flags::STALE)
             .with(Flags::FAST),
-        "2.8.12",
-        "Returns the replication role.",
-        "O(1)",
-        role,
-    ),
-    spec(
-        "wait",
-        3,
-        Flags::NOSCRIPT,
-        "3.0.0",
-        "Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.",
-        "O(1)",
-        wait,
-    ),
-    spec(
-        "sync",
-        1,
-        LINK_ONLY,
-        "1.0.0",
-        "An internal command used in replication.",
-        "O(N): a full copy of the data set",
-        link_only,
-    ),
-    spec(
-        "psync",
-        -3,
-        LINK_ONLY,
-        "2.8.0",
-        "An internal command used in replication.",
-        "O(N) for a full sync, O(1) to continue",
-        link_only,
-    ),
-    spec(
-        "replconf",
-        -1,
-        Flags::ADMIN
+        keys: KeySpec::NONE,
+        group: "server",
+        since: "2.8.12",
+        summary: "Returns the replication role.",
+        complexity: "O(1)",
+        handler: role,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "wait",
+        arity: 3,
+        flags: Flags::NOSCRIPT,
+        keys: KeySpec::NONE,
+        group: "generic",
+        since: "3.0.0",
+        summary: "Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.",
+        complexity: "O(1)",
+        handler: wait,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "sync",
+        arity: 1,
+        flags: LINK_ONLY,
+        keys: KeySpec::NONE,
+        group: "server",
+        since: "1.0.0",
+        summary: "An internal command used in replication.",
+        complexity: "O(N): a full copy of the data set",
+        handler: link_only,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "psync",
+        arity: -3,
+        flags: LINK_ONLY,
+        keys: KeySpec::NONE,
+        group: "server",
+        since: "2.8.0",
+        summary: "An internal command used in replication.",
+        complexity: "O(N) for a full sync, O(1) to continue",
+        handler: link_only,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "replconf",
+        arity: -1,
+        flags: Flags::ADMIN
             .with(Flags::NOSCRIPT)
             .with(Flags::LOADING)
             .with(Flags::STALE),
-        "3.0.0",
-        "An internal command for configuring the replication stream.",
-        "O(1)",
-        link_only,
-    ),
+        keys: KeySpec::NONE,
+        group: "server",
+        since: "3.0.0",
+        summary: "An internal command for configuring the replication stream.",
+        complexity: "O(1)",
+        handler: link_only,
+        subcommands: &[],
+    },
 ];
 
 /// `ROLE` on a master: `master`, its offset, and `[ip, port, acked offset]` per online replica.

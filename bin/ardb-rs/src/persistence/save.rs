@@ -160,8 +160,7 @@ impl BackgroundSave {
         })
     }
 
-    /// A write command is about to run in `db`: see [`Snapshot::before_write`]. Commands that
-    /// replace whole databases (`whole_databases`) complete the snapshot first.
+    /// A write command is about to run in `db`: see [`Snapshot::before_command`].
     pub fn before_write(
         &mut self,
         txn: &mut Txn,
@@ -169,11 +168,7 @@ impl BackgroundSave {
         keys: &[Bytes],
         whole_databases: bool,
     ) -> Result<(), ExportError> {
-        if whole_databases {
-            self.snapshot.complete(txn)
-        } else {
-            self.snapshot.before_write(txn, db, keys)
-        }
+        self.snapshot.before_command(txn, db, keys, whole_databases)
     }
 
     /// Advances by one slice; true once every key is written.

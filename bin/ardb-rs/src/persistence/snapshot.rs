@@ -129,6 +129,22 @@ impl<W: Write> Snapshot<W> {
         Ok(())
     }
 
+    /// A write command is about to run in `db`: see [`Snapshot::before_write`]. Commands that
+    /// replace whole databases (`whole_databases`) complete the snapshot first.
+    pub fn before_command(
+        &mut self,
+        txn: &mut Txn,
+        db: usize,
+        keys: &[Bytes],
+        whole_databases: bool,
+    ) -> Result<(), ExportError> {
+        if whole_databases {
+            self.complete(txn)
+        } else {
+            self.before_write(txn, db, keys)
+        }
+    }
+
     /// Advances the cursor by one bounded slice; returns true once every database is written.
     pub fn step(&mut self, txn: &mut Txn) -> Result<bool, ExportError> {
         while self.db < self.databases {

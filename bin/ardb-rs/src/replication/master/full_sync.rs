@@ -148,8 +148,8 @@ impl FullSync {
         self.replicas.retain(|c| *c != client);
     }
 
-    /// See [`Snapshot::before_write`]; commands that replace whole databases complete the
-    /// snapshot first (for a diskless job that buffers the rest in memory for the replicas).
+    /// See [`Snapshot::before_command`] (for a diskless job, completing the snapshot before a
+    /// FLUSHALL buffers the rest in memory for the replicas).
     pub fn before_write(
         &mut self,
         txn: &mut Txn,
@@ -157,11 +157,8 @@ impl FullSync {
         keys: &[Bytes],
         whole_databases: bool,
     ) -> Result<(), SaveError> {
-        if whole_databases {
-            self.snapshot.complete(txn)?;
-        } else {
-            self.snapshot.before_write(txn, db, keys)?;
-        }
+        self.snapshot
+            .before_command(txn, db, keys, whole_databases)?;
         self.drain_to_file()
     }
 
