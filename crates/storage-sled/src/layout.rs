@@ -34,6 +34,10 @@ pub const NEXT_VERSION: &[u8] = b"s|next-version";
 pub const NEXT_NAMESPACE: &[u8] = b"s|next-namespace";
 /// The system record mapping logical database numbers to physical namespaces.
 pub const DB_MAP: &[u8] = b"s|db-map";
+/// How many entries at the head of [`DB_MAP`] are live databases, written with it. Entries after
+/// them are a staging keyspace being loaded by a full sync; one found at open was interrupted and
+/// is discarded.
+pub const LIVE_DBS: &[u8] = b"s|live-dbs";
 /// The system record naming the layout version, so a future layout can refuse or migrate old data.
 pub const FORMAT: &[u8] = b"s|format";
 /// The layout version this crate writes.

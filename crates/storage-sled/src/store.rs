@@ -137,15 +137,35 @@ impl Store {
             Some(v) => v.chunks_exact(4).filter_map(layout::decode_u32).collect(),
             None => Vec::new(),
         };
+        let live = match db.get(layout::LIVE_DBS)? {
+            Some(v) => layout::decode_u32(&v)
+                .ok_or_else(|| corrupt("live database count", layout::LIVE_DBS))?
+                as usize,
+            None => db_map.len(),
+        };
         let mut map_grew = false;
+        let mut batch = sled::Batch::default();
+        if db_map.len() > live {
+            // A full sync was loading a staging keyspace when the process stopped: half a data
+            // set is never kept; the sweeper reclaims it.
+            let abandoned = db_map.split_off(live);
+            log::warn!(
+                "Discarding an interrupted full-sync load ({} staging databases)",
+                abandoned.len()
+            );
+            for ns in abandoned {
+                batch.insert(layout::garbage_namespace_key(ns), &[]);
+            }
+            map_grew = true;
+        }
         while db_map.len() < databases {
             db_map.push(next_namespace);
             next_namespace += 1;
             map_grew = true;
         }
         if map_grew {
-            let mut batch = sled::Batch::default();
             batch.insert(layout::DB_MAP, encode_db_map(&db_map));
+            batch.insert(layout::LIVE_DBS, &(db_map.len() as u32).to_be_bytes());
             batch.insert(layout::NEXT_NAMESPACE, &next_namespace.to_be_bytes());
             batch.insert(layout::FORMAT, &layout::FORMAT_VERSION.to_be_bytes());
             db.apply_batch(batch)?;

@@ -370,3 +370,76 @@ fn transactions_read_through_a_batch_in_flight() -> R {
     assert_eq!(t.store().counts(0).keys, 4);
     Ok(())
 }
+
+#[test]
+fn a_staging_keyspace_replaces_every_database_at_once() -> R {
+    let t = TempStore::new("staging-swap");
+    let mut txn = t.store().begin(0);
+    txn.put(0, b"old", s("live"))?;
+    txn.put(3, b"old3", s("live"))?;
+    txn.commit(None)?;
+    let mut txn = t.store().begin(0);
+    assert!(!txn.has_staging());
+    txn.begin_staging();
+    assert!(txn.has_staging());
+    let (stage0, stage3) = (txn.staging_db(0), txn.staging_db(3));
+    txn.put(stage0, b"new", s("staged"))?;
+    txn.put(stage3, b"new3", s("staged").with_expire(Some(50)))?;
+    txn.commit(None)?;
+    // While it loads, the live data is what readers see, and staged deadlines do not fire.
+    let mut txn = t.store().begin(100);
+    assert_eq!(txn.get(0, b"old")?.map(|m| m.kind), Some(KeyKind::String));
+    assert_eq!(txn.get(0, b"new")?, None);
+    txn.expire_due(100)?;
+    assert!(txn.take_expired().is_empty());
+    assert!(txn.swap_in_staging());
+    assert!(!txn.has_staging());
+    txn.commit(None)?;
+    let mut txn = t.store().begin(0);
+    assert_eq!(txn.get(0, b"old")?, None);
+    assert_eq!(txn.get(3, b"old3")?, None);
+    assert!(txn.get(0, b"new")?.is_some());
+    assert_eq!(txn.get(3, b"new3")?.and_then(|m| m.expire_at_ms), Some(50));
+    assert_eq!(t.store().counts(0).keys, 1);
+    assert_eq!(t.store().counts(3).expires, 1);
+    assert!(
+        t.store().has_garbage(),
+        "the old databases go to the sweeper"
+    );
+    assert!(matches!(
+        txn.get(16, b"k"),
+        Err(crate::StoreError::DbOutOfRange(16))
+    ));
+    Ok(())
+}
+
+#[test]
+fn a_dropped_or_interrupted_staging_keyspace_leaves_the_live_data() -> R {
+    let mut t = TempStore::new("staging-drop");
+    let mut txn = t.store().begin(0);
+    txn.put(0, b"live", s("v"))?;
+    txn.begin_staging();
+    let stage = txn.staging_db(0);
+    txn.put(stage, b"half", s("v"))?;
+    txn.drop_staging();
+    assert!(!txn.has_staging());
+    assert!(!txn.swap_in_staging());
+    txn.commit(None)?;
+    // A load interrupted by the process's death: the next open discards it.
+    let mut txn = t.store().begin(0);
+    txn.begin_staging();
+    let stage = txn.staging_db(1);
+    txn.put(stage, b"half", s("v"))?;
+    txn.commit(None)?;
+    t.reopen();
+    let mut txn = t.store().begin(0);
+    assert!(!txn.has_staging());
+    assert!(txn.get(0, b"live")?.is_some());
+    assert_eq!(txn.get(1, b"half")?, None);
+    assert!(matches!(
+        txn.get(17, b"half"),
+        Err(crate::StoreError::DbOutOfRange(17))
+    ));
+    assert!(t.store().has_garbage());
+    Ok(())
+}

@@ -321,10 +321,9 @@ impl Txn {
         }
     }
 
+    /// The namespace of logical database `db` (a live one, or a staging one while a staging
+    /// keyspace exists).
     fn namespace(&self, db: usize) -> Result<u32> {
-        if db >= self.store.databases() {
-            return Err(StoreError::DbOutOfRange(db));
-        }
         match &self.db_map {
             Some(m) => m.get(db).copied(),
             None => self.store.lock().db_map.get(db).copied(),
@@ -413,6 +412,63 @@ impl Txn {
         map.swap(a, b);
         self.set_db_map(map);
         Ok(())
+    }
+
+    // ---- staging: a fresh keyspace loaded beside the live one ------------------------------
+
+    /// Opens an empty staging keyspace beside the live databases (replacing one already open):
+    /// a replica loads a full sync into it while the live data keeps being served, then
+    /// [`Txn::swap_in_staging`] replaces every live database with it in one commit. Staging
+    /// database `i` is addressed as logical database [`Txn::staging_db`]`(i)` by every method.
+    /// If the process stops before the swap, the next open discards the staging keyspace.
+    pub fn begin_staging(&mut self) {
+        self.drop_staging();
+        let live = self.store.databases();
+        let mut map = self.db_map().into_owned();
+        for _ in 0..live {
+            map.push(self.fresh_namespace());
+        }
+        self.set_db_map(map);
+    }
+
+    /// The logical index under which staging database `db` is read and written.
+    pub fn staging_db(&self, db: usize) -> usize {
+        self.store.databases() + db
+    }
+
+    /// Whether a staging keyspace is open.
+    pub fn has_staging(&self) -> bool {
+        self.db_map().len() > self.store.databases()
+    }
+
+    /// Replaces every live database with its staging counterpart (the old data goes to the
+    /// sweeper) and closes the staging keyspace; false (nothing changed) if none is open.
+    pub fn swap_in_staging(&mut self) -> bool {
+        let live = self.store.databases();
+        let mut map = self.db_map().into_owned();
+        if map.len() != 2 * live {
+            return false;
+        }
+        let staged = map.split_off(live);
+        for (slot, fresh) in map.iter_mut().zip(staged) {
+            self.write(layout::garbage_namespace_key(*slot), Some(IVec::default()));
+            *slot = fresh;
+        }
+        self.set_db_map(map);
+        true
+    }
+
+    /// Abandons the staging keyspace, if any (a failed load); the live data is untouched.
+    pub fn drop_staging(&mut self) {
+        let live = self.store.databases();
+        let mut map = self.db_map().into_owned();
+        if map.len() <= live {
+            return;
+        }
+        for ns in map.split_off(live) {
+            self.write(layout::garbage_namespace_key(ns), Some(IVec::default()));
+        }
+        self.set_db_map(map);
     }
 
     // ---- keys -------------------------------------------------------------------------------
@@ -611,6 +667,8 @@ impl Txn {
         let seen = due.len();
         for (index_key, ns, key) in due {
             let live = match self.logical_db(ns) {
+                // A staging keyspace's keys expire once it is swapped in, not while it loads.
+                Some(db) if db >= self.store.databases() => continue,
                 Some(db) => self
                     .read_meta(ns, &key)?
                     .filter(|m| m.is_expired(now))
@@ -715,6 +773,8 @@ impl Txn {
         }
         if let Some(map) = &self.db_map {
             system.push((layout::DB_MAP, encode_db_map(map)));
+            let live = self.store.databases() as u32;
+            system.push((layout::LIVE_DBS, live.to_be_bytes().to_vec()));
         }
         if let Some(position) = applied {
             system.push((layout::APPLIED_OFFSET, position.encode().to_vec()));
