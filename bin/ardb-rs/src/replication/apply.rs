@@ -33,6 +33,16 @@ pub struct StreamApplier {
     held_bytes: u64,
     /// Whether the commands held since the last offset advance include a SELECT.
     selected: bool,
+    /// Whether applied bytes are also logged (a master's stream goes into this node's backlog; a
+    /// replay of the node's own backlog does not).
+    logs_stream: bool,
+    /// Bytes consumed from the input but not yet logged, of which the first `settled` were
+    /// counted into the offset: the log only ever gets whole commands and transactions, exactly
+    /// the bytes the offset advanced by.
+    unlogged: BytesMut,
+    settled: usize,
+    /// The stream asked for an ACK (`REPLCONF GETACK`) since the caller last took it.
+    ack_requested: bool,
     /// Commands applied and error replies seen, for the caller's report.
     pub stats: ApplyStats,
 }
@@ -68,8 +78,26 @@ impl StreamApplier {
             decoder: RequestDecoder::new(limits),
             held_bytes: 0,
             selected: false,
+            logs_stream: false,
+            unlogged: BytesMut::new(),
+            settled: 0,
+            ack_requested: false,
             stats: ApplyStats::default(),
         }
+    }
+
+    /// An applier for a master's stream: what it applies is also appended to the effect stream's
+    /// pending bytes, so it reaches this node's backlog (for its own replicas and its restart).
+    pub fn register_logging(state: &mut ServerState, stream_db: Option<usize>, now_ms: u64) -> Self {
+        let mut applier = StreamApplier::register(state, stream_db, now_ms);
+        applier.logs_stream = true;
+        applier
+    }
+
+    /// Whether the stream carried `REPLCONF GETACK` since the last call (the caller answers with
+    /// an ACK of the offset reached).
+    pub fn take_ack_request(&mut self) -> bool {
+        std::mem::take(&mut self.ack_requested)
     }
 
     /// Removes the pseudo client.
@@ -93,23 +121,51 @@ impl StreamApplier {
         now_ms: u64,
     ) -> Result<(), ProtocolError> {
         let mut replies = BytesMut::new();
+        let raw = self.logs_stream.then(|| input.clone());
+        let result = self.apply_requests(txn, state, input, now_ms, &mut replies);
+        if let Some(raw) = raw {
+            let consumed = raw.len() - input.len();
+            self.unlogged.extend_from_slice(&raw[..consumed]);
+            let settled = std::mem::take(&mut self.settled);
+            state
+                .effects
+                .pending
+                .extend_from_slice(&self.unlogged.split_to(settled));
+        }
+        result
+    }
+
+    fn apply_requests(
+        &mut self,
+        txn: &mut Txn,
+        state: &mut ServerState,
+        input: &mut BytesMut,
+        now_ms: u64,
+        replies: &mut BytesMut,
+    ) -> Result<(), ProtocolError> {
         while let Some(request) = self.decoder.decode(input)? {
             replies.clear();
-            let is_select = request
-                .args
-                .first()
-                .is_some_and(|name| name.eq_ignore_ascii_case(b"SELECT"));
+            let name = request.args.first();
+            let is_select = name.is_some_and(|name| name.eq_ignore_ascii_case(b"SELECT"));
+            if name.is_some_and(|name| name.eq_ignore_ascii_case(b"REPLCONF"))
+                && request
+                    .args
+                    .get(1)
+                    .is_some_and(|sub| sub.eq_ignore_ascii_case(b"GETACK"))
+            {
+                self.ack_requested = true;
+            }
             execute(
                 txn,
                 state,
                 self.client_id,
                 &request.args,
-                &mut replies,
+                replies,
                 now_ms,
             );
             self.stats.commands += 1;
             if replies.first() == Some(&b'-') {
-                self.report_error(&request.args, &replies);
+                self.report_error(&request.args, replies);
             }
             self.selected |= is_select;
             self.held_bytes += request.wire_len as u64;
@@ -122,7 +178,9 @@ impl StreamApplier {
 
     /// Counts the held bytes into the offset once no transaction is open.
     fn settle(&mut self, state: &mut ServerState) {
-        state.effects.offset += std::mem::take(&mut self.held_bytes);
+        let held = std::mem::take(&mut self.held_bytes);
+        state.effects.offset += held;
+        self.settled += held as usize;
         if std::mem::take(&mut self.selected) {
             state.effects.stream_db = state.clients.get(&self.client_id).map(|c| c.db);
         }
@@ -190,6 +248,34 @@ mod tests {
         assert_eq!(t.reply(&["SELECT", "2"]), "+OK\r\n");
         assert_eq!(t.reply(&["GET", "k"]), bulk("v"));
         assert_eq!(t.reply(&["GET", "n"]), bulk("1"));
+    }
+
+    #[test]
+    fn a_logging_applier_logs_exactly_the_bytes_the_offset_advanced_by() {
+        let mut t = TestServer::new();
+        let mut applier = StreamApplier::register_logging(&mut t.state, Some(0), t.now_ms);
+        let whole = stream(&[
+            &["SET", "a", "1"],
+            &["MULTI"],
+            &["INCR", "a"],
+            &["EXEC"],
+            &["REPLCONF", "GETACK", "*"],
+        ]);
+        // Fed in awkward pieces: the MULTI block spans calls, a command is split mid-bulk.
+        let mut input = BytesMut::new();
+        let mut logged = BytesMut::new();
+        for piece in whole.chunks(7) {
+            input.extend_from_slice(piece);
+            apply(&mut t, &mut applier, &mut input);
+            logged.extend_from_slice(&t.state.effects.pending.split());
+            assert_eq!(logged.len() as u64, t.state.effects.offset);
+            assert_eq!(&logged[..], &whole[..logged.len()]);
+        }
+        assert_eq!(&logged[..], &whole[..]);
+        assert!(applier.take_ack_request());
+        assert!(!applier.take_ack_request());
+        applier.unregister(&mut t.state);
+        assert_eq!(t.reply(&["GET", "a"]), bulk("2"));
     }
 
     #[test]
