@@ -202,8 +202,23 @@ impl Backlog {
     /// offsets up to `end + 1`, and `new_replid` names the history from here on, as Redis's
     /// `shiftReplicationId`. The bytes and offsets are untouched.
     pub fn shift_replid(&mut self, new_replid: ReplId) -> Result<(), BacklogError> {
+        self.shift_replid_at(new_replid, self.header.end)
+    }
+
+    /// [`shift_replid`](Self::shift_replid) at stream offset `offset`, which may lie past the
+    /// end when the caller has recorded stream bytes it has not appended yet (they belong to the
+    /// old history too): `replid2` is then valid up to `offset + 1`. An offset before the start
+    /// is refused with [`BacklogError::ImpossibleOffsets`].
+    pub fn shift_replid_at(&mut self, new_replid: ReplId, offset: u64) -> Result<(), BacklogError> {
         let h = self.header;
-        let second = i64::try_from(h.end)
+        if offset < h.start {
+            return Err(BacklogError::ImpossibleOffsets {
+                start: h.start,
+                end: offset,
+                capacity: h.capacity,
+            });
+        }
+        let second = i64::try_from(offset)
             .ok()
             .and_then(|e| e.checked_add(1))
             .ok_or(BacklogError::OffsetOverflow)?;

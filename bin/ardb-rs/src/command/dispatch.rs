@@ -165,13 +165,31 @@ fn check(
              see the server log."
         )));
     }
-    let refuses_writes = spec.flags.contains(Flags::WRITE)
-        && !applying_stream(state, client_id)
-        && crate::replication::master::too_few_good_replicas(state);
-    if refuses_writes {
+    if applying_stream(state, client_id) {
+        return Ok(spec);
+    }
+    let replica = &state.replica;
+    if replica.is_replica()
+        && !state.config.replica_serve_stale_data
+        && replica.link != crate::replication::replica::LinkStatus::Connected
+        && !spec.flags.contains(Flags::STALE)
+    {
         return Err(CommandError::Other(
-            "NOREPLICAS Not enough good replicas to write.".to_string(),
+            "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+                .to_string(),
         ));
+    }
+    if spec.flags.contains(Flags::WRITE) {
+        if replica.is_replica() && state.config.replica_read_only {
+            return Err(CommandError::Other(
+                "READONLY You can't write against a read only replica.".to_string(),
+            ));
+        }
+        if !replica.is_replica() && crate::replication::master::too_few_good_replicas(state) {
+            return Err(CommandError::Other(
+                "NOREPLICAS Not enough good replicas to write.".to_string(),
+            ));
+        }
     }
     Ok(spec)
 }
@@ -246,7 +264,8 @@ fn run(
         serialize_before_mutate(txn, state, db, spec, args);
     }
     // During a snapshot expired keys read as absent but stay stored: the snapshot still needs them.
-    txn.set_expire_on_access(!state.snapshot_running());
+    // A replica never expires keys itself: they read as absent until the master's DEL arrives.
+    txn.set_expire_on_access(!state.snapshot_running() && !state.replica.is_replica());
     txn.set_expiry_suspended(applying_stream);
     let savepoint = txn.savepoint();
     let mut ctx = Ctx::new(txn, state, client_id, db, protocol, spec, now_ms, out);

@@ -214,8 +214,16 @@ fn memory(ctx: &Ctx<'_>, out: &mut String) {
 }
 
 fn persistence(ctx: &Ctx<'_>, out: &mut String) {
+    // A replica loading a full sync keeps serving (from its old data, or -MASTERDOWN), so this is
+    // `async_loading` in Redis's terms; `loading` stays 0 because nothing is refused with -LOADING.
+    let loading = ctx.state.replica.sync.filter(|s| s.loading);
     line(out, "loading", 0);
-    line(out, "async_loading", 0);
+    if let Some(sync) = loading {
+        line(out, "loading_start_time", sync.started_ms / 1000);
+        line(out, "loading_total_bytes", sync.read_bytes);
+        line(out, "loading_loaded_keys", sync.loaded_keys);
+    }
+    line(out, "async_loading", u8::from(loading.is_some()));
     line(
         out,
         "rdb_changes_since_last_save",
@@ -266,20 +274,10 @@ fn stats(ctx: &Ctx<'_>, out: &mut String) {
 
 fn replication(ctx: &Ctx<'_>, out: &mut String) {
     const NO_REPLID: &str = "0000000000000000000000000000000000000000";
-    let role = ctx
-        .state
-        .repl_state
-        .as_ref()
-        .map_or(repl_state::Role::Master, |f| f.state().role);
-    line(
-        out,
-        "role",
-        if role == repl_state::Role::Master {
-            "master"
-        } else {
-            "slave"
-        },
-    );
+    match &ctx.state.replica.master {
+        Some((host, port)) => replica_lines(ctx, out, host, *port),
+        None => line(out, "role", "master"),
+    }
     for replica_line in ctx.state.master.replicas.info_lines(ctx.now_ms) {
         out.push_str(&replica_line);
         out.push_str("\r\n");
@@ -324,6 +322,52 @@ fn replication(ctx: &Ctx<'_>, out: &mut String) {
             line(out, "repl_backlog_histlen", 0);
         }
     }
+}
+
+/// The replica half of INFO replication, in Redis 7.0's order, plus how many values of the
+/// master's data set ardb-rs could not store.
+fn replica_lines(ctx: &Ctx<'_>, out: &mut String, host: &str, port: u16) {
+    use crate::replication::replica::LinkStatus;
+    let replica = &ctx.state.replica;
+    let seconds = |ms: u64| ctx.now_ms.saturating_sub(ms) / 1000;
+    let up = replica.link == LinkStatus::Connected;
+    line(out, "role", "slave");
+    line(out, "master_host", host);
+    line(out, "master_port", port);
+    line(out, "master_link_status", if up { "up" } else { "down" });
+    let last_io = if replica.last_io_ms == 0 {
+        -1
+    } else {
+        seconds(replica.last_io_ms) as i64
+    };
+    line(out, "master_last_io_seconds_ago", last_io);
+    line(out, "master_sync_in_progress", u8::from(replica.sync_in_progress()));
+    line(out, "slave_read_repl_offset", ctx.state.effects.offset);
+    line(out, "slave_repl_offset", ctx.state.effects.offset);
+    if let Some(sync) = replica.sync {
+        let total = sync.total_bytes.map_or(-1, |t| t as i64);
+        line(out, "master_sync_total_bytes", total);
+        line(out, "master_sync_read_bytes", sync.read_bytes);
+        let left = sync.total_bytes.map_or(-1, |t| t.saturating_sub(sync.read_bytes) as i64);
+        line(out, "master_sync_left_bytes", left);
+        let percent = sync.total_bytes.filter(|t| *t > 0).map_or(-1.0, |t| {
+            sync.read_bytes as f64 * 100.0 / t as f64
+        });
+        line(out, "master_sync_perc", format!("{percent:.2}"));
+        line(out, "master_sync_last_io_seconds_ago", seconds(sync.last_io_ms));
+    }
+    if !up {
+        let since = if replica.down_since_ms == 0 {
+            -1
+        } else {
+            seconds(replica.down_since_ms) as i64
+        };
+        line(out, "master_link_down_since_seconds", since);
+    }
+    line(out, "slave_priority", 100);
+    line(out, "slave_read_only", u8::from(ctx.state.config.replica_read_only));
+    line(out, "replica_announced", 1);
+    line(out, "ardb_skipped_values", replica.skipped_total());
 }
 
 /// User and system CPU seconds of this process from /proc/self/stat.

@@ -1,5 +1,5 @@
-//! Replication commands seen from clients: ROLE and WAIT; and the table entries of SYNC, PSYNC
-//! and REPLCONF.
+//! Replication commands seen from clients: REPLICAOF (SLAVEOF), ROLE and WAIT; and the table
+//! entries of SYNC, PSYNC and REPLCONF.
 //!
 //! SYNC, PSYNC and REPLCONF from an authenticated connection outside MULTI never reach these
 //! handlers: the reactor hands them to the connection's replica link (`repl-master`), because
@@ -14,6 +14,11 @@ use crate::command::error::{CommandError, CommandResult};
 use crate::command::spec::{CommandSpec, Flags, KeySpec};
 use crate::replication::master::AckWaiter;
 use crate::util::numbers::parse_i64;
+
+const LINK_FREE_ADMIN: Flags = Flags::ADMIN
+    .with(Flags::NOSCRIPT)
+    .with(Flags::STALE)
+    .with(Flags::NO_MULTI);
 
 const LINK_ONLY: Flags = Flags::ADMIN
     .with(Flags::NOSCRIPT)
@@ -35,6 +40,30 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "Returns the replication role.",
         complexity: "O(1)",
         handler: role,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "replicaof",
+        arity: 3,
+        flags: LINK_FREE_ADMIN,
+        keys: KeySpec::NONE,
+        group: "server",
+        since: "5.0.0",
+        summary: "Configures a server as replica of another, or promotes it to a master.",
+        complexity: "O(1)",
+        handler: replicaof,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "slaveof",
+        arity: 3,
+        flags: LINK_FREE_ADMIN,
+        keys: KeySpec::NONE,
+        group: "server",
+        since: "1.0.0",
+        summary: "Sets a Redis server as a replica of another, or promotes it to being a master.",
+        complexity: "O(1)",
+        handler: replicaof,
         subcommands: &[],
     },
     CommandSpec {
@@ -90,8 +119,46 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
 ];
 
+/// `REPLICAOF host port` makes this node follow a master (the reactor connects, with a partial
+/// resync when its history allows); `REPLICAOF NO ONE` promotes it: the data stays, and the old
+/// history's id becomes replid2 so the old master's other replicas can continue from this node.
+fn replicaof(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
+    let no_one = args[1].eq_ignore_ascii_case(b"no") && args[2].eq_ignore_ascii_case(b"one");
+    if no_one {
+        if ctx.state.replica.is_replica() {
+            crate::replication::replica::promote(ctx.state, ctx.now_ms);
+        }
+        ctx.reply().simple(b"OK");
+        return Ok(());
+    }
+    let port = parse_i64(&args[2])
+        .filter(|p| (0..=65535).contains(p))
+        .ok_or_else(|| CommandError::err("Invalid master port"))?;
+    let host = String::from_utf8_lossy(&args[1]).into_owned();
+    let target = (host, port as u16);
+    if ctx.state.replica.master.as_ref() == Some(&target) {
+        ctx.reply().simple(b"OK Already connected to specified master");
+        return Ok(());
+    }
+    crate::replication::replica::follow(ctx.state, target);
+    ctx.reply().simple(b"OK");
+    Ok(())
+}
+
 /// `ROLE` on a master: `master`, its offset, and `[ip, port, acked offset]` per online replica.
 fn role(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CommandResult {
+    if let Some((host, port)) = ctx.state.replica.master.clone() {
+        let offset = ctx.state.effects.offset as i64;
+        let status = ctx.state.replica.link.role_word();
+        let mut r = ctx.reply();
+        r.array_len(5);
+        r.bulk(b"slave");
+        r.bulk(host.as_bytes());
+        r.integer(i64::from(port));
+        r.bulk(status.as_bytes());
+        r.integer(offset);
+        return Ok(());
+    }
     let offset = ctx.state.effects.offset as i64;
     let entries = ctx.state.master.replicas.role_reply_entries();
     let mut r = ctx.reply();
@@ -112,6 +179,13 @@ fn role(ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CommandResult {
 /// once if enough did (or inside MULTI), else when enough do or the timeout (milliseconds, 0:
 /// forever) passes. The reactor asks the replicas for fresh ACKs meanwhile.
 fn wait(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
+    if ctx.state.replica.is_replica() {
+        return Err(CommandError::err(
+            "WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a \
+             replica is configured to be writable (which is not the default) writes to replicas are \
+             just local and are not propagated.",
+        ));
+    }
     let numreplicas = parse_i64(&args[1]).ok_or(CommandError::NotInteger)?;
     let timeout = parse_i64(&args[2])
         .ok_or_else(|| CommandError::err("timeout is not an integer or out of range"))?;

@@ -74,6 +74,18 @@ pub struct Config {
     /// `client-output-buffer-limit`: `(class, hard, soft, soft_seconds)` for `normal`, `replica`
     /// and `pubsub`; the replica class drops replicas that fall too far behind.
     pub client_output_buffer_limit: [OutputLimitClass; 3],
+    /// `replicaof <host> <port>`: the master to follow from start-up (REPLICAOF at run time
+    /// overrides it, and is remembered across restarts in the replication state file).
+    pub replicaof: Option<(String, u16)>,
+    /// Password for the master (`masterauth`).
+    pub masterauth: String,
+    /// ACL user for the master (`masteruser`, Redis 6+ masters); empty: the default user.
+    pub masteruser: String,
+    /// Whether clients' writes are refused on a replica (`replica-read-only`).
+    pub replica_read_only: bool,
+    /// Whether a replica whose link is down (or that is syncing) keeps serving its data
+    /// (`replica-serve-stale-data`) or answers `-MASTERDOWN`.
+    pub replica_serve_stale_data: bool,
 }
 
 /// One class of `client-output-buffer-limit`.
@@ -159,6 +171,11 @@ impl Default for Config {
                 OutputLimitClass::new("replica", 256 << 20, 64 << 20, 60),
                 OutputLimitClass::new("pubsub", 32 << 20, 8 << 20, 60),
             ],
+            replicaof: None,
+            masterauth: String::new(),
+            masteruser: String::new(),
+            replica_read_only: true,
+            replica_serve_stale_data: true,
         }
     }
 }

@@ -352,10 +352,76 @@ pub const OPTIONS: &[OptionSpec] = &[
         },
         set: set_output_limits,
     },
+    OptionSpec {
+        name: "replicaof",
+        mutable: false,
+        help: "follow this master from start-up: <host> <port>",
+        get: |c| {
+            c.replicaof
+                .as_ref()
+                .map_or_else(String::new, |(host, port)| format!("{host} {port}"))
+        },
+        set: |c, v| {
+            let words: Vec<&str> = v.split_whitespace().collect();
+            c.replicaof = match words.as_slice() {
+                [] => None,
+                [no, one] if no.eq_ignore_ascii_case("no") && one.eq_ignore_ascii_case("one") => None,
+                [host, port] => {
+                    let port = uint_in(port, 1, 65535)? as u16;
+                    Some((host.to_string(), port))
+                }
+                _ => return Err("argument must be '<host> <port>' or 'no one'".into()),
+            };
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "masterauth",
+        mutable: true,
+        help: "password a replica authenticates to its master with",
+        get: |c| c.masterauth.clone(),
+        set: |c, v| {
+            c.masterauth = v.to_string();
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "masteruser",
+        mutable: true,
+        help: "ACL user a replica authenticates to its master as (Redis 6+ masters)",
+        get: |c| c.masteruser.clone(),
+        set: |c, v| {
+            c.masteruser = v.to_string();
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "replica-read-only",
+        mutable: true,
+        help: "refuse clients' writes on a replica: yes or no",
+        get: |c| yes_no(c.replica_read_only),
+        set: |c, v| {
+            c.replica_read_only = parse_yes_no(v)?;
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "replica-serve-stale-data",
+        mutable: true,
+        help: "serve data while the master link is down or syncing (no: -MASTERDOWN): yes or no",
+        get: |c| yes_no(c.replica_serve_stale_data),
+        set: |c, v| {
+            c.replica_serve_stale_data = parse_yes_no(v)?;
+            Ok(())
+        },
+    },
 ];
 
 /// Names older Redis versions used, accepted everywhere the new name is.
 const ALIASES: &[(&str, &str)] = &[
+    ("slaveof", "replicaof"),
+    ("slave-read-only", "replica-read-only"),
+    ("slave-serve-stale-data", "replica-serve-stale-data"),
     ("repl-ping-slave-period", "repl-ping-replica-period"),
     ("min-slaves-to-write", "min-replicas-to-write"),
     ("min-slaves-max-lag", "min-replicas-max-lag"),

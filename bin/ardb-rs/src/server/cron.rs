@@ -16,7 +16,7 @@ const SWEEP_BUDGET: usize = 2048;
 /// `timeout` that must be closed.
 pub fn run(store: &Store, txn: &mut Txn, state: &mut ServerState, now_ms: u64) -> Vec<u64> {
     // A BGSAVE needs expired keys kept until it has written them.
-    if state.active_expire_enabled && !state.snapshot_running() {
+    if state.active_expire_enabled && !state.snapshot_running() && !state.replica.is_replica() {
         active_expire(txn, state, now_ms);
     }
     if let Err(e) = store.sweep(SWEEP_BUDGET) {

@@ -12,6 +12,7 @@ use crate::commands::object::AccessClock;
 use crate::config::Config;
 use crate::persistence::save::BackgroundSave;
 use crate::replication::master::MasterSide;
+use crate::replication::replica::ReplicaSide;
 use crate::server::blocked::BlockedClients;
 use crate::server::client::ClientInfo;
 use crate::server::pubsub::PubSub;
@@ -82,6 +83,8 @@ pub struct ServerState {
     pub repl_state: Option<ReplStateFile>,
     /// This node as a master: replica links, full syncs, WAIT.
     pub master: MasterSide,
+    /// This node as a replica: its master, link state, full-sync progress.
+    pub replica: ReplicaSide,
 }
 
 impl ServerState {
@@ -109,6 +112,7 @@ impl ServerState {
             backlog: None,
             repl_state: None,
             master: MasterSide::default(),
+            replica: ReplicaSide::default(),
             blocked: BlockedClients::default(),
             watched_keys: WatchedKeys::default(),
             pubsub: PubSub::default(),
