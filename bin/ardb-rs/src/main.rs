@@ -76,6 +76,7 @@ fn main() -> ExitCode {
         log::error!("{e}");
         return ExitCode::FAILURE;
     }
+    replication::replica::resume_role(&mut state);
     let reactor = match Reactor::bind(store, state) {
         Ok(r) => r,
         Err(e) => {

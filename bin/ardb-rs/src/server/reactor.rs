@@ -25,6 +25,7 @@ use crate::server::timers::{Timer, Timers};
 use crate::util::time::now_ms;
 
 mod effects_log;
+mod master_link;
 mod replicas;
 
 const SIGNALS: Token = Token(usize::MAX - 1);
@@ -64,6 +65,12 @@ pub struct Reactor {
     feeds: HashMap<u64, replicas::Feed>,
     /// A full sync has a slice ready to produce: the loop polls without sleeping.
     full_sync_busy: bool,
+    /// The link to this node's master, when it is a replica.
+    master_link: Option<master_link::MasterConnection>,
+    /// When the next connection attempt to the master may be made.
+    next_connect: Instant,
+    /// When the last periodic ACK went to the master, Unix milliseconds.
+    last_master_ack_ms: u64,
     /// A replica used up its feeding budget with its socket still writable: the loop polls
     /// without sleeping and feeds it again.
     feeding_busy: bool,
@@ -146,6 +153,9 @@ impl Reactor {
             feeds: HashMap::new(),
             full_sync_busy: false,
             feeding_busy: false,
+            master_link: None,
+            next_connect: Instant::now(),
+            last_master_ack_ms: 0,
         })
     }
 
@@ -162,7 +172,8 @@ impl Reactor {
                 _ if !self.pending_reads.is_empty()
                     || self.state.bgsave.is_some()
                     || self.full_sync_busy
-                    || self.feeding_busy =>
+                    || self.feeding_busy
+                    || self.loading_master_sync() =>
                 {
                     Some(Duration::ZERO)
                 }
@@ -181,6 +192,11 @@ impl Reactor {
             for event in events.iter() {
                 match event.token() {
                     SIGNALS => self.on_signal(),
+                    master_link::MASTER_LINK => self.on_master_event(
+                        event.is_readable(),
+                        event.is_writable(),
+                        event.is_read_closed() || event.is_error(),
+                    ),
                     Token(i) if i < self.listeners.len() => self.accept(i),
                     Token(i) => {
                         let index = i - FIRST_CONNECTION;
@@ -202,6 +218,7 @@ impl Reactor {
             self.end_blocked_waits();
             self.advance_bgsave();
             self.advance_full_sync();
+            self.drive_master_link();
             self.request_acks();
             self.feed_replicas();
             self.release_synced_replies();
@@ -730,6 +747,7 @@ impl Reactor {
                         }
                     }
                     self.replication_cron();
+                    self.master_link_cron();
                     let period = Duration::from_millis(1000 / self.state.config.hz.max(1));
                     self.timers.schedule(now + period, Timer::Cron);
                 }

@@ -96,6 +96,18 @@ impl ReplicaSide {
     }
 }
 
+/// At start-up: follows the master the config names (`replicaof`), or else the one the state
+/// file remembers from a REPLICAOF before the restart.
+pub fn resume_role(state: &mut ServerState) {
+    let remembered = state.repl_state.as_ref().and_then(|file| {
+        let node = file.state();
+        (node.role == Role::Replica).then(|| (node.master_host.clone(), node.master_port))
+    });
+    if let Some(target) = state.config.replicaof.clone().or(remembered) {
+        follow(state, target);
+    }
+}
+
 /// `REPLICAOF host port`: follow `target`. The choice is persisted, so a restarted node (even
 /// after `kill -9`) reconnects to the same master and asks for a partial resync; the reactor
 /// drops any current link and connects.
