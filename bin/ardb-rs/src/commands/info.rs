@@ -341,20 +341,31 @@ fn replica_lines(ctx: &Ctx<'_>, out: &mut String, host: &str, port: u16) {
         seconds(replica.last_io_ms) as i64
     };
     line(out, "master_last_io_seconds_ago", last_io);
-    line(out, "master_sync_in_progress", u8::from(replica.sync_in_progress()));
+    line(
+        out,
+        "master_sync_in_progress",
+        u8::from(replica.sync_in_progress()),
+    );
     line(out, "slave_read_repl_offset", ctx.state.effects.offset);
     line(out, "slave_repl_offset", ctx.state.effects.offset);
     if let Some(sync) = replica.sync {
         let total = sync.total_bytes.map_or(-1, |t| t as i64);
         line(out, "master_sync_total_bytes", total);
         line(out, "master_sync_read_bytes", sync.read_bytes);
-        let left = sync.total_bytes.map_or(-1, |t| t.saturating_sub(sync.read_bytes) as i64);
+        let left = sync
+            .total_bytes
+            .map_or(-1, |t| t.saturating_sub(sync.read_bytes) as i64);
         line(out, "master_sync_left_bytes", left);
-        let percent = sync.total_bytes.filter(|t| *t > 0).map_or(-1.0, |t| {
-            sync.read_bytes as f64 * 100.0 / t as f64
-        });
+        let percent = sync
+            .total_bytes
+            .filter(|t| *t > 0)
+            .map_or(-1.0, |t| sync.read_bytes as f64 * 100.0 / t as f64);
         line(out, "master_sync_perc", format!("{percent:.2}"));
-        line(out, "master_sync_last_io_seconds_ago", seconds(sync.last_io_ms));
+        line(
+            out,
+            "master_sync_last_io_seconds_ago",
+            seconds(sync.last_io_ms),
+        );
     }
     if !up {
         let since = if replica.down_since_ms == 0 {
@@ -365,7 +376,11 @@ fn replica_lines(ctx: &Ctx<'_>, out: &mut String, host: &str, port: u16) {
         line(out, "master_link_down_since_seconds", since);
     }
     line(out, "slave_priority", 100);
-    line(out, "slave_read_only", u8::from(ctx.state.config.replica_read_only));
+    line(
+        out,
+        "slave_read_only",
+        u8::from(ctx.state.config.replica_read_only),
+    );
     line(out, "replica_announced", 1);
     line(out, "ardb_skipped_values", replica.skipped_total());
 }

@@ -137,7 +137,8 @@ fn replicaof(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CommandResult {
     let host = String::from_utf8_lossy(&args[1]).into_owned();
     let target = (host, port as u16);
     if ctx.state.replica.master.as_ref() == Some(&target) {
-        ctx.reply().simple(b"OK Already connected to specified master");
+        ctx.reply()
+            .simple(b"OK Already connected to specified master");
         return Ok(());
     }
     crate::replication::replica::follow(ctx.state, target);

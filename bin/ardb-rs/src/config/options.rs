@@ -365,7 +365,9 @@ pub const OPTIONS: &[OptionSpec] = &[
             let words: Vec<&str> = v.split_whitespace().collect();
             c.replicaof = match words.as_slice() {
                 [] => None,
-                [no, one] if no.eq_ignore_ascii_case("no") && one.eq_ignore_ascii_case("one") => None,
+                [no, one] if no.eq_ignore_ascii_case("no") && one.eq_ignore_ascii_case("one") => {
+                    None
+                }
                 [host, port] => {
                     let port = uint_in(port, 1, 65535)? as u16;
                     Some((host.to_string(), port))

@@ -88,7 +88,11 @@ impl StreamApplier {
 
     /// An applier for a master's stream: what it applies is also appended to the effect stream's
     /// pending bytes, so it reaches this node's backlog (for its own replicas and its restart).
-    pub fn register_logging(state: &mut ServerState, stream_db: Option<usize>, now_ms: u64) -> Self {
+    pub fn register_logging(
+        state: &mut ServerState,
+        stream_db: Option<usize>,
+        now_ms: u64,
+    ) -> Self {
         let mut applier = StreamApplier::register(state, stream_db, now_ms);
         applier.logs_stream = true;
         applier
@@ -155,14 +159,7 @@ impl StreamApplier {
             {
                 self.ack_requested = true;
             }
-            execute(
-                txn,
-                state,
-                self.client_id,
-                &request.args,
-                replies,
-                now_ms,
-            );
+            execute(txn, state, self.client_id, &request.args, replies, now_ms);
             self.stats.commands += 1;
             if replies.first() == Some(&b'-') {
                 self.report_error(&request.args, replies);

@@ -90,7 +90,10 @@ impl Reactor {
             return;
         };
         self.next_connect = Instant::now() + RECONNECT_DELAY;
-        let addr = match (host.as_str(), port).to_socket_addrs().map(|mut a| a.next()) {
+        let addr = match (host.as_str(), port)
+            .to_socket_addrs()
+            .map(|mut a| a.next())
+        {
             Ok(Some(addr)) => addr,
             Ok(None) | Err(_) => {
                 log::warn!("Unable to resolve the master's address {host}:{port}");
@@ -105,7 +108,11 @@ impl Reactor {
             }
         };
         let interest = Interest::READABLE | Interest::WRITABLE;
-        if let Err(e) = self.poll.registry().register(&mut stream, MASTER_LINK, interest) {
+        if let Err(e) = self
+            .poll
+            .registry()
+            .register(&mut stream, MASTER_LINK, interest)
+        {
             log::warn!("Unable to watch the master connection: {e}");
             return;
         }
@@ -386,9 +393,9 @@ impl Reactor {
             return;
         }
         let (replid, offset) = conn.full_resync.take().unwrap_or((None, None));
-        let reader = File::open(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|f| Reader::new(BufReader::with_capacity(1 << 20, f)).map_err(|e| e.to_string()));
+        let reader = File::open(&path).map_err(|e| e.to_string()).and_then(|f| {
+            Reader::new(BufReader::with_capacity(1 << 20, f)).map_err(|e| e.to_string())
+        });
         let reader = match reader {
             Ok(reader) => reader,
             Err(e) => {
@@ -461,7 +468,9 @@ impl Reactor {
                     }
                 }
                 Ok(Some(Item::Aux { key, value })) if key == b"repl-stream-db" => {
-                    load.stream_db = std::str::from_utf8(&value).ok().and_then(|v| v.parse().ok());
+                    load.stream_db = std::str::from_utf8(&value)
+                        .ok()
+                        .and_then(|v| v.parse().ok());
                 }
                 Ok(Some(_)) => {}
                 Ok(None) => break Ok(true),
@@ -555,7 +564,8 @@ impl Reactor {
         if conn.applier.is_none() || !conn.link.sends_acks() {
             return;
         }
-        conn.output.extend_from_slice(&repl_slave::ack_command(offset));
+        conn.output
+            .extend_from_slice(&repl_slave::ack_command(offset));
         self.flush_master_output();
     }
 
