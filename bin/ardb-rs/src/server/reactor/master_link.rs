@@ -34,6 +34,10 @@ pub(super) const MASTER_LINK: Token = Token(usize::MAX - 2);
 const RECONNECT_DELAY: Duration = Duration::from_secs(1);
 /// How long one loop iteration may spend loading a full sync before serving clients again.
 const LOAD_SLICE: Duration = Duration::from_millis(2);
+/// Skipped keys logged one by one before only counting (INFO has the totals by type).
+const LOGGED_SKIPS: u64 = 20;
+/// How often a long load reports its progress in the log.
+const PROGRESS_LOG_INTERVAL_MS: u64 = 5000;
 /// The payload file, in the repl dir.
 const PAYLOAD_FILE: &str = "master-payload.rdb";
 
@@ -458,10 +462,12 @@ impl Reactor {
                     match store_value(txn, db, &entry.key, &entry.value, entry.expire_at_ms) {
                         Ok(_) => loaded += 1,
                         Err(ImportError::Unsupported(what)) => {
-                            log::warn!(
-                                "Skipping key '{}' from the master: {what} values are not supported",
-                                String::from_utf8_lossy(&entry.key)
-                            );
+                            if self.state.replica.skipped_total() < LOGGED_SKIPS {
+                                log::warn!(
+                                    "Skipping key '{}' from the master: {what} values are not supported",
+                                    String::from_utf8_lossy(&entry.key)
+                                );
+                            }
                             self.state.replica.skip(what);
                         }
                         Err(ImportError::Store(e)) => break Err(e.to_string()),
@@ -479,6 +485,15 @@ impl Reactor {
         };
         if let Some(sync) = self.state.replica.sync.as_mut() {
             sync.loaded_keys += loaded;
+            let now = now_ms();
+            if now.saturating_sub(sync.last_io_ms) >= PROGRESS_LOG_INTERVAL_MS {
+                sync.last_io_ms = now;
+                log::info!(
+                    "MASTER <-> REPLICA sync: loading, {} keys so far ({} s)",
+                    sync.loaded_keys,
+                    now.saturating_sub(sync.started_ms) / 1000
+                );
+            }
         }
         match outcome {
             Ok(false) => {}

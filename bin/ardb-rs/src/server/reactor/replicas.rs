@@ -109,11 +109,15 @@ impl Reactor {
             args: args.iter().map(|a| a.to_vec()).collect(),
             inline,
         };
+        // A replica whose own link is down has no consistent history to offer.
+        let replica = &self.state.replica;
+        let master_link_down =
+            replica.is_replica() && replica.link != crate::replication::replica::LinkStatus::Connected;
         let ctx = Context {
             history: &history,
             now_ms: now,
             output_pending,
-            master_link_down: false,
+            master_link_down,
         };
         match link.handle(&request, &ctx) {
             Ok(Action::Reply(bytes)) => self.queue_reply(index, &bytes),
