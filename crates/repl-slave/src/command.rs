@@ -21,7 +21,8 @@ pub(crate) fn multibulk<W: AsRef<[u8]>>(words: &[W]) -> Vec<u8> {
 /// Masters from 2.8 on expect one at least every `repl-timeout` (Redis replicas send one per
 /// second, and at once on `REPLCONF GETACK`) and drop a silent replica; `WAIT` and
 /// `min-replicas-to-write` count them. After an EOF-framed payload the master sends no stream
-/// at all until the first one. Never send it when
+/// until it sees one after its snapshot child exited, so they must keep coming even while no
+/// stream arrives (see [`Event::PayloadEnd`](crate::Event::PayloadEnd)). Never send it when
 /// [`MasterLink::sends_acks`](crate::MasterLink::sends_acks) is false: a 2.6 master does not
 /// know REPLCONF ACK and would answer with an error that lands in the stream.
 pub fn ack_command(offset: u64) -> Vec<u8> {

@@ -63,7 +63,8 @@
 //! assert_eq!(events.last(), Some(&Event::PayloadEnd));
 //! assert_eq!(link.sync_kind(), Some(SyncKind::Psync));
 //!
-//! // After a diskless payload the master waits for the first ACK before streaming.
+//! // After a diskless payload the master streams only once it sees an ACK (send one every
+//! // second: one sent before the master reaped its snapshot child is ignored).
 //! assert!(link.sends_acks());
 //! let _to_send = ack_command(1000);
 //! input.extend_from_slice(b"*1\r\n$4\r\nPING\r\n");

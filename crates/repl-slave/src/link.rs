@@ -43,8 +43,10 @@ pub enum Event {
     /// [`SyncKind::Psync2`]). Never includes the framing.
     PayloadChunk(Bytes),
     /// The payload is complete; what follows is the stream. After `$EOF:` framing the master
-    /// sends no stream until it receives a `REPLCONF ACK` ([`crate::ack_command`]), which
-    /// Redis replicas send as soon as the payload is loaded.
+    /// sends no stream until a `REPLCONF ACK` ([`crate::ack_command`]) arrives *after* it has
+    /// reaped its snapshot child (up to a cron tick after the mark): an ACK sent the instant
+    /// the mark arrives is ignored by Redis 3.2–7.0 masters. So keep sending ACKs once a
+    /// second, as Redis replicas do, rather than one ACK after loading.
     PayloadEnd,
     /// Replication stream bytes, exactly as received: the server decodes the commands and
     /// counts the offset itself (the stream is not always RESP: 2.6 sends `select N` inline).
