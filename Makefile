@@ -38,6 +38,7 @@ bench: deps build
 	./scripts/bench-rdb.sh
 	./scripts/bench-durability.sh
 	./scripts/bench-replication.sh
+	./scripts/bench-replica.sh
 
 ## Write-stress soak (DURATION seconds, default 240): fails if the server ever stops answering.
 stress: deps build
