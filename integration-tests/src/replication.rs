@@ -131,8 +131,11 @@ pub fn log_warnings(log: &str, max: usize) -> Vec<String> {
         .lines()
         .filter_map(|l| {
             // ardb-rs (env_logger): `[2026-01-01T00:00:00Z WARN  module] message`.
-            if l.starts_with('[') {
-                let (head, msg) = l.split_once("] ")?;
+            let levels = [" TRACE ", " DEBUG ", " INFO ", " WARN ", " ERROR "];
+            let ardb = l
+                .split_once("] ")
+                .filter(|(h, _)| h.starts_with('[') && levels.iter().any(|lv| h.contains(lv)));
+            if let Some((head, msg)) = ardb {
                 return (head.contains(" WARN ") || head.contains(" ERROR ")).then_some(msg.trim());
             }
             l.split_once(" # ").map(|(_, msg)| msg.trim())

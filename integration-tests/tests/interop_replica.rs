@@ -918,3 +918,103 @@ fn replica_of_sync_only_master() {
     );
     finish(&matrix, "sync-only", started);
 }
+
+/// The harness itself can fail: the ardb-rs replica made writable and changed behind its
+/// master's back must be reported (value, TTL and extra key).
+#[test]
+#[ignore = "interop matrix: make interop"]
+fn replica_harness_detects_divergence() {
+    let v = redis_version("7.0.15");
+    let master =
+        start_master(&v, &["--repl-diskless-sync", "no"]).unwrap_or_else(|e| panic!("{e}"));
+    let s = |v: &[&str]| v.iter().map(|x| x.as_bytes().to_vec()).collect::<Vec<_>>();
+    let setup = [s(&["SET", "a", "1"]), s(&["SET", "t", "x", "EX", "5000"])];
+    apply(master.port(), &setup).unwrap_or_else(|e| panic!("{e}"));
+    let replica = start_ardb().unwrap_or_else(|e| panic!("{e}"));
+    replicaof(&replica, master.port()).unwrap_or_else(|e| panic!("{e}"));
+    if let Err(e) = check_same(&master, &replica, SYNC_TIMEOUT) {
+        panic!("replica should be in sync first: {e}");
+    }
+    let mut r = client_of(replica.port()).unwrap_or_else(|e| panic!("{e}"));
+    for cmd in [
+        &["CONFIG", "SET", "replica-read-only", "no"][..],
+        &["SET", "a", "2"],
+        &["PERSIST", "t"],
+        &["SELECT", "5"],
+        &["SET", "extra", "y"],
+    ] {
+        call_ok(&mut r, cmd).unwrap_or_else(|e| panic!("{e}"));
+    }
+    // Compared directly: writes on a writable replica move ardb-rs's offset (see
+    // `writable_replica_keeps_the_master_offset`), so waiting for equal offsets would time out.
+    let m = Dataset::dump_port(master.port(), &DBS).unwrap_or_else(|e| panic!("{e}"));
+    let d = Dataset::dump_port(replica.port(), &DBS).unwrap_or_else(|e| panic!("{e}"));
+    let err = compare(&m, &d, TTL_TOLERANCE_MS)
+        .err()
+        .unwrap_or_else(|| panic!("a diverged replica compared equal"));
+    for needle in [
+        "3 difference(s)",
+        "db 0 key \"a\": values differ",
+        "db 0 key \"t\": TTLs differ",
+        "db 5 key \"extra\": only on the replica",
+    ] {
+        assert!(err.contains(needle), "{needle:?} missing from:\n{err}");
+    }
+}
+
+/// Writes made on a writable replica (`replica-read-only no`) are local: like Redis, the replica
+/// must neither count them in its replication offset nor ACK them, or its next PSYNC asks the
+/// master for an offset shifted by their size (+CONTINUE from the middle of a command).
+#[test]
+#[ignore = "interop matrix: make interop"]
+fn writable_replica_keeps_the_master_offset() {
+    let v = redis_version("7.0.15");
+    let master =
+        start_master(&v, &["--repl-diskless-sync", "no"]).unwrap_or_else(|e| panic!("{e}"));
+    let replica = start_ardb().unwrap_or_else(|e| panic!("{e}"));
+    replicaof(&replica, master.port()).unwrap_or_else(|e| panic!("{e}"));
+    if let Err(e) = check_same(&master, &replica, SYNC_TIMEOUT) {
+        panic!("replica should be in sync first: {e}");
+    }
+    let offset = |port, field| {
+        info_of(port, "replication")
+            .ok()
+            .and_then(|i| info_value(&i, field)?.parse::<u64>().ok())
+            .unwrap_or_default()
+    };
+    let before = offset(replica.port(), "slave_repl_offset");
+    let mut r = client_of(replica.port()).unwrap_or_else(|e| panic!("{e}"));
+    call_ok(&mut r, &["CONFIG", "SET", "replica-read-only", "no"])
+        .unwrap_or_else(|e| panic!("{e}"));
+    call_ok(&mut r, &["SET", "local", "1"]).unwrap_or_else(|e| panic!("{e}"));
+    r.close();
+    std::thread::sleep(Duration::from_millis(1500));
+    let after = offset(replica.port(), "slave_repl_offset");
+    let master_offset = offset(master.port(), "master_repl_offset");
+    // The consequence: cut the link and write at once; the replica resyncs from its offset.
+    let s = |v: &[&str]| v.iter().map(|x| x.as_bytes().to_vec()).collect::<Vec<_>>();
+    let mut cmds = vec![s(&["CLIENT", "KILL", "TYPE", "slave"])];
+    cmds.extend((0..10).map(|i| s(&["RPUSH", "L", &format!("item{i}")])));
+    let mut c = client_of(master.port()).unwrap_or_else(|e| panic!("{e}"));
+    pipeline(&mut c, &cmds).unwrap_or_else(|e| panic!("{e}"));
+    c.close();
+    std::thread::sleep(Duration::from_millis(2000));
+    let m = Dataset::dump_port(master.port(), &DBS).unwrap_or_else(|e| panic!("{e}"));
+    let mut d = Dataset::dump_port(replica.port(), &DBS).unwrap_or_else(|e| panic!("{e}"));
+    if let Some(db0) = d.dbs.get_mut(&0) {
+        db0.remove(&b"local"[..]);
+    }
+    let data = compare(&m, &d, TTL_TOLERANCE_MS).err().unwrap_or_default();
+    assert!(
+        after == before && data.is_empty(),
+        "SET local 1 on the writable replica (CONFIG SET replica-read-only no) moved its \
+         slave_repl_offset {before} → {after} (master_repl_offset {master_offset}); after \
+         CLIENT KILL TYPE slave + 10 RPUSH L on the master the replica's data {}\n{}",
+        if data.is_empty() {
+            "is the same".to_string()
+        } else {
+            format!("differs: {data}")
+        },
+        diagnostics(&master, &replica)
+    );
+}
