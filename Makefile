@@ -26,7 +26,7 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
 
-## Replication interop with real Redis 2.8.17 → 7.0.15 (ardb-rs as master); writes docs/interop.md
+## Replication interop with real Redis 2.8.17 → 7.0.15 (ardb-rs as master and as replica); writes docs/interop.md
 ## and fails if any scenario failed.
 interop: deps build
 	./scripts/interop.sh

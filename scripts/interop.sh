@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# Replication interop matrix with real Redis 2.8.17 → 7.0.15 (`make interop`): installs the Redis
-# versions, builds release, runs the `--ignored` interop tests and assembles docs/interop.md from
+# Replication interop matrix with real Redis 2.8.17 → 7.0.15 in both directions (`make interop`):
+# ardb-rs as master of Redis replicas (tests/interop_master.rs) and as replica of Redis masters
+# (tests/interop_replica.rs). Installs the Redis versions, builds release, runs the `--ignored` interop tests and assembles docs/interop.md from
 # the result files they write (<target>/interop/*.tsv, one table per section). The page is written
 # even when tests fail; the script then exits non-zero.
 #
 # Environment: ARDB_INTEROP_MASTER (ardb-rs | redis | redis-<version>, see tests/interop_master.rs),
-# ARDB_INTEROP_TESTS (test targets, default "interop_master"), OUT (default docs/interop.md),
+# ARDB_INTEROP_TESTS (test targets, default "interop_master interop_replica"), OUT (default docs/interop.md),
 # CARGO_TARGET_DIR, ARDB_INTEROP_OUT (result files, default <target>/interop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO=${CARGO:-cargo}
 OUT=${OUT:-docs/interop.md}
-TESTS=${ARDB_INTEROP_TESTS:-interop_master}
+TESTS=${ARDB_INTEROP_TESTS:-interop_master interop_replica}
 target=${CARGO_TARGET_DIR:-$PWD/target}
 export ARDB_INTEROP_OUT=${ARDB_INTEROP_OUT:-$target/interop}
 

@@ -336,6 +336,20 @@ impl ServerProcess {
         self.root.join("stdout.log")
     }
 
+    /// The file the server logs to: standard output for Redis, standard error for ardb-rs
+    /// (`env_logger`). It is truncated when the process is (re)started.
+    pub fn log_file(&self) -> PathBuf {
+        match self.kind {
+            ServerKind::Redis => self.root.join("stdout.log"),
+            ServerKind::ArdbRs => self.root.join("stderr.log"),
+        }
+    }
+
+    /// The last `max` bytes of [`ServerProcess::log_file`].
+    pub fn log_tail(&self, max: usize) -> String {
+        tail(&self.log_file(), max)
+    }
+
     /// Whether the process is still running (reaps it if it exited).
     pub fn is_running(&mut self) -> bool {
         match self.child.as_mut().map(|c| c.try_wait()) {

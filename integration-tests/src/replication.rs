@@ -68,7 +68,7 @@ fn sync_state(master_port: u16, replica_port: u16) -> Result<bool, String> {
 
 /// The replica's last three log warnings joined with ` / `, or `no warnings`.
 pub fn replica_warnings(replica: &ServerProcess) -> String {
-    let log = std::fs::read(replica.stdout_log()).unwrap_or_default();
+    let log = std::fs::read(replica.log_file()).unwrap_or_default();
     let w = log_warnings(&String::from_utf8_lossy(&log), 3);
     if w.is_empty() {
         "no warnings".to_string()
@@ -87,7 +87,7 @@ pub fn diagnostics(master: &ServerProcess, replica: &ServerProcess) -> String {
         show(master.port()).trim_end(),
         replica.port(),
         show(replica.port()).trim_end(),
-        replica.stdout_tail()
+        replica.log_tail(4000)
     )
 }
 
@@ -125,11 +125,21 @@ pub fn wait_in_sync(
 
 /// The last `max` distinct warnings of a Redis log (repeats in a row count once) (lines marked ` # `, the warning level in every
 /// version), without the pid/date prefix and the start-up advice about overcommit and THP —
-/// e.g. `Can't handle RDB format version 10`.
+/// e.g. `Can't handle RDB format version 10`; of an ardb-rs log, its `WARN` and `ERROR` lines.
 pub fn log_warnings(log: &str, max: usize) -> Vec<String> {
     let mut out: Vec<String> = log
         .lines()
-        .filter_map(|l| l.split_once(" # ").map(|(_, msg)| msg.trim()))
+        .filter_map(|l| {
+            // ardb-rs (env_logger): `[2026-01-01T00:00:00Z WARN  module] message`.
+            let levels = [" TRACE ", " DEBUG ", " INFO ", " WARN ", " ERROR "];
+            let ardb = l
+                .split_once("] ")
+                .filter(|(h, _)| h.starts_with('[') && levels.iter().any(|lv| h.contains(lv)));
+            if let Some((head, msg)) = ardb {
+                return (head.contains(" WARN ") || head.contains(" ERROR ")).then_some(msg.trim());
+            }
+            l.split_once(" # ").map(|(_, msg)| msg.trim())
+        })
         .filter(|m| !m.starts_with("WARNING") && !m.contains("oO0OoO0OoO0Oo"))
         .map(str::to_string)
         .collect();
@@ -221,7 +231,7 @@ impl SyncEvents {
 
     /// Reads the whole log of `replica` (Redis logs to standard output).
     pub fn read(replica: &ServerProcess) -> SyncEvents {
-        let text = std::fs::read(replica.stdout_log()).unwrap_or_default();
+        let text = std::fs::read(replica.log_file()).unwrap_or_default();
         SyncEvents::parse(&String::from_utf8_lossy(&text))
     }
 
@@ -267,7 +277,7 @@ pub fn wait_new_sync(
             return Err(format!(
                 "replica on port {} logged no new sync within {timeout:?}\n--- replica log tail ---\n{}",
                 replica.port(),
-                replica.stdout_tail()
+                replica.log_tail(4000)
             ));
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -446,5 +456,11 @@ mod tests {
             vec!["Can't handle RDB format version 10".to_string()]
         );
         assert_eq!(log_warnings(log, 5).len(), 2);
+        let ardb = "[2026-01-01T00:00:00Z INFO  ardb_rs] ready\n\
+                    [2026-01-01T00:00:01Z WARN  ardb_rs::server] Connection with master lost: x\n";
+        assert_eq!(
+            log_warnings(ardb, 3),
+            vec!["Connection with master lost: x".to_string()]
+        );
     }
 }

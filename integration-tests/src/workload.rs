@@ -155,6 +155,111 @@ pub fn dataset_commands(dbs: &[u32]) -> Vec<Command> {
     out
 }
 
+/// A ~100 KB text value that compresses well (a master LZF-compresses it in its RDB), different
+/// for every seed.
+pub fn compressible_value(seed: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(100_100);
+    let mut i = 0u64;
+    while out.len() < 100_000 {
+        out.extend_from_slice(
+            format!("line {i} of value {seed}: lorem ipsum dolor sit amet\n").as_bytes(),
+        );
+        i += 1;
+    }
+    out
+}
+
+/// Keys that push every type past the compact-encoding limits that Redis 2.8 → 7.0 share
+/// (`hash-max-*-entries 512` / `-value 64`, `list-max-ziplist-*` 128 / 64 in 2.8,
+/// `set-max-intset-entries 512`, `zset-max-*-entries 128` / `-value 64`), next to small ones of
+/// [`dataset_commands`]: the master's RDB then holds ziplist/listpack and intset encodings as
+/// well as plain hash tables, skiplists and linked lists/quicklists, plus three ~100 KB
+/// compressible strings (LZF in the RDB). Keys are `enc:*`; nothing expires except `enc:h:huge`.
+pub fn encoding_commands(dbs: &[u32]) -> Vec<Command> {
+    let mut out = Vec::new();
+    let long = |tag: &str, i: usize| format!("{tag}-{i}-{}", "L".repeat(90)).into_bytes();
+    for &db in dbs {
+        out.push(cmd(&["SELECT", &db.to_string()]));
+        let mut h = cmd(&["HMSET", "enc:h:huge"]);
+        for f in 0..600 {
+            h.push(format!("f{f}").into_bytes());
+            h.push(format!("v{f}-{db}").into_bytes());
+        }
+        out.push(h);
+        out.push(cmd(&["EXPIRE", "enc:h:huge", "7000"]));
+        let mut h = cmd(&["HMSET", "enc:h:longval", "a", "1"]);
+        h.push(b"long".to_vec());
+        h.push(long("value", db as usize));
+        out.push(h);
+        out.push(cmd(&[
+            "HMSET",
+            "enc:h:small",
+            "a",
+            "1",
+            "b",
+            "-2",
+            "c",
+            "three",
+        ]));
+        let mut l = cmd(&["RPUSH", "enc:l:long"]);
+        l.extend((0..300).map(|e| format!("{e}").into_bytes()));
+        out.push(l);
+        let mut l = cmd(&["RPUSH", "enc:l:bigelem", "a", "12"]);
+        l.push(long("element", db as usize));
+        out.push(l);
+        out.push(cmd(&["RPUSH", "enc:l:small", "1", "two", "-3"]));
+        let mut s = cmd(&["SADD", "enc:si:big"]);
+        s.extend((0..700i64).map(|e| format!("{}", e * 3 - 100).into_bytes()));
+        out.push(s);
+        out.push(cmd(&["SADD", "enc:si:16", "1", "-2", "300"]));
+        out.push(cmd(&["SADD", "enc:si:32", "1", "70000", "-2000000000"]));
+        out.push(cmd(&[
+            "SADD",
+            "enc:si:64",
+            "1",
+            "5000000000",
+            "-9000000000000000000",
+        ]));
+        let mut s = cmd(&["SADD", "enc:ss:long"]);
+        s.extend((0..3).map(|e| long("member", e)));
+        out.push(s);
+        let mut z = cmd(&["ZADD", "enc:z:big"]);
+        for e in 0..200 {
+            z.push(format!("{}", e as f64 / 8.0 - 3.0).into_bytes());
+            z.push(format!("m{e}").into_bytes());
+        }
+        out.push(z);
+        let mut z = cmd(&["ZADD", "enc:z:longmember", "1", "a", "2.5"]);
+        z.push(long("member", db as usize));
+        out.push(z);
+        out.push(cmd(&[
+            "ZADD",
+            "enc:z:small",
+            "1",
+            "a",
+            "-2.25",
+            "b",
+            "1e10",
+            "c",
+        ]));
+        for j in 0..3u64 {
+            out.push(vec![
+                b"SET".to_vec(),
+                format!("enc:big:{j}").into_bytes(),
+                compressible_value(u64::from(db) * 10 + j),
+            ]);
+        }
+        for (k, v) in [
+            ("enc:int:small", "7"),
+            ("enc:int:neg", "-123456"),
+            ("enc:int:32", "2147483648"),
+        ] {
+            out.push(cmd(&["SET", k, v]));
+        }
+    }
+    out
+}
+
 /// Error replies a mixed workload may legitimately get (`LSET` on a missing key or index).
 pub fn is_expected_error(reply: &[u8]) -> bool {
     let text = String::from_utf8_lossy(reply);
@@ -281,5 +386,8 @@ mod tests {
             .count();
         assert!((1800..2200).contains(&keys), "{keys} key-creating commands");
         assert_eq!(big_value(3).len(), 20_003);
+        assert!(compressible_value(1).len() >= 100_000);
+        assert_ne!(compressible_value(1), compressible_value(2));
+        assert_eq!(encoding_commands(&[0, 1]).len(), 2 * 22);
     }
 }

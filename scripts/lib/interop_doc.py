@@ -30,7 +30,26 @@ INTROS = {
         "emulated on a socket: RDB v6 and the RESP stream) and `redis-cli --rdb` checked by "
         "`redis-check-rdb`. Source: `integration-tests/tests/interop_master.rs`."
     ),
+    "replica": (
+        "Each Redis master version (defaults, persistence off) gets a fresh ardb-rs replica: (1) "
+        "a data set in every encoding that version writes (ziplist/listpack and hashtable hashes, "
+        "small and long lists, intsets of 16/32/64-bit integers and string sets, ziplist/listpack "
+        "and skiplist sorted sets, sparse and dense HyperLogLogs, ~100 KB LZF-compressed strings; "
+        "checked with `OBJECT ENCODING`), expiries, dbs 0, 1, 5, then `REPLICAOF` sent to ardb-rs "
+        "while a writer keeps writing non-idempotent commands: one full sync, nothing skipped "
+        "(`ardb_skipped_values:0`); (2) the mixed write load streamed; (3) `CLIENT KILL TYPE "
+        "slave` on the master, which must end in a partial resync; (4) the replica SIGKILLed and "
+        "restarted on its directory without arguments while the master writes: it must remember "
+        "`REPLICAOF` and resync partially; (5) the master restarted with SIGTERM, empty and with "
+        "a new id: the replica must follow with a full sync and drop the old data. After each "
+        "step the replica must reach the master's offset and hold the same keys, types, values "
+        "and TTLs (within 3 s). Plus Redis 7.0 with the payload forced diskless (`$EOF:` framing, "
+        "delay 0) and on disk (`$<len>`), and a SYNC-only master (Redis 2.6, emulated on a "
+        "socket: `-ERR` to PSYNC, a Redis 2.8.17 RDB v6, an inline `select 1`; no `REPLCONF ACK` "
+        "allowed). Source: `integration-tests/tests/interop_replica.rs`."
+    ),
 }
+HEADERS = {"master": ("Replica", "Master"), "replica": ("Master", "Master setup")}
 CELL = {"pass": "pass", "FAIL": "**FAIL**", "xfail": "xfail", "skipped": "skipped"}
 
 
@@ -58,12 +77,13 @@ def main():
             sections.append(r[0])
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     print("# Replication interop with real Redis\n")
-    print("ardb-rs replicates with real Redis servers of every version from 2.8.17 to 7.0.15; this "
-          "page is the result table of the last run. Run it with `make interop` (installs the "
+    print("ardb-rs replicates with real Redis servers of every version from 2.8.17 to 7.0.15 in "
+          "both directions: as the master of real Redis replicas, and as the replica of real "
+          "Redis masters. This page holds the result tables of the last run. Run it with `make interop` (installs the "
           "Redis versions, builds, runs the `--ignored` interop tests and rewrites this page; it "
           "exits non-zero if a scenario failed). `ARDB_INTEROP_MASTER=redis` (or "
           "`redis-<version>`) runs the same tests against a real Redis master as a stand-in, to "
-          "check the harness itself.\n")
+          "check the harness of the first table itself.\n")
     print("Cells: `pass (sync kind)`; `**FAIL**`; `xfail` = fails for a known reason outside "
           "ardb-rs (a Redis stand-in sending an RDB version the replica cannot load); `skipped` = "
           "needs the full sync, which failed.\n")
@@ -80,7 +100,8 @@ def main():
             if r[3] not in scenarios:
                 scenarios.append(r[3])
         keys = sorted({(r[1], r[2]) for r in srows}, key=lambda k: (version_key(k[0]), k[1]))
-        print("| Version | Master | " + " | ".join(esc(x) for x in scenarios) + " |")
+        first, second = HEADERS.get(s, ("Version", "Master"))
+        print(f"| {first} | {second} | " + " | ".join(esc(x) for x in scenarios) + " |")
         print("|---|---|" + "---|" * len(scenarios))
         for version, master in keys:
             cells = []
