@@ -318,7 +318,10 @@ fn run(
 /// and the offset reaches sled with the next commit of `txn`, in the same batch as the data.
 ///
 /// Effects of a command `from_stream` (run by a client applying a replication stream) are not
-/// encoded: the applier logs the stream's own bytes and advances the offset by them.
+/// encoded: the applier logs the stream's own bytes and advances the offset by them. Neither are a
+/// writable replica's local writes (`replica-read-only no`): they are not part of its master's
+/// history, and (as in Redis) are not propagated; unlike its other data, they are not in the redo
+/// log either, so a crash in the second before sled flushes them loses them.
 pub fn record_effects(
     txn: &mut Txn,
     state: &mut ServerState,
@@ -337,7 +340,9 @@ pub fn record_effects(
     effects.extend(command_effects);
     state.changes_since_save += effects.len() as u64;
     if !effects.is_empty() {
-        if !from_stream {
+        // A writable replica's own writes stay local, as in Redis: they are not part of the
+        // master's stream, so they must not move the offset this node shares with its master.
+        if !from_stream && !state.replica.is_replica() {
             state.effects.encode(&effects);
         }
         signal_touched_keys(state, &effects);
