@@ -39,6 +39,19 @@ pub fn free_port() -> std::io::Result<u16> {
     Ok(port)
 }
 
+/// Polls `check` every 20 ms until it returns true or `limit` has passed; returns its last
+/// answer. For conditions a server reaches asynchronously (a replica coming up, a link dropped).
+pub fn eventually(limit: std::time::Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    check()
+}
+
 /// The cargo workspace root (the parent of this crate's directory).
 pub fn workspace_dir() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

@@ -5,9 +5,9 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use integration_tests::{RawClient, ServerProcess};
+use integration_tests::{eventually, RawClient, ServerProcess};
 
 fn ardb(args: &[&str]) -> ServerProcess {
     ServerProcess::ardb_rs(args).unwrap_or_else(|e| panic!("start ardb-rs: {e}"))
@@ -18,18 +18,6 @@ fn redis_replica_of(master: &ServerProcess, extra: &[&str]) -> ServerProcess {
     let mut args = vec!["--replicaof", "127.0.0.1", port.as_str()];
     args.extend_from_slice(extra);
     ServerProcess::redis(&args).unwrap_or_else(|e| panic!("start redis-server replica: {e}"))
-}
-
-/// Polls `check` every 20 ms until it returns true or `limit` passes.
-fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if check() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    check()
 }
 
 fn field(server: &ServerProcess, section: &str, name: &str) -> String {

@@ -5,9 +5,9 @@
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use integration_tests::{RawClient, ServerProcess};
+use integration_tests::{eventually, RawClient, ServerProcess};
 
 fn start_ardb(args: &[&str]) -> ServerProcess {
     ServerProcess::ardb_rs(args).unwrap_or_else(|e| panic!("start ardb-rs: {e}"))
@@ -23,17 +23,6 @@ fn client(server: &ServerProcess) -> RawClient {
     server
         .client()
         .unwrap_or_else(|e| panic!("connect to {}: {e}", server.port()))
-}
-
-fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if check() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    check()
 }
 
 fn follow(replica: &ServerProcess, master_port: u16) {

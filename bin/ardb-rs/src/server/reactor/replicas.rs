@@ -111,8 +111,8 @@ impl Reactor {
         };
         // A replica whose own link is down has no consistent history to offer.
         let replica = &self.state.replica;
-        let master_link_down =
-            replica.is_replica() && replica.link != crate::replication::replica::LinkStatus::Connected;
+        let master_link_down = replica.is_replica()
+            && replica.link != crate::replication::replica::LinkStatus::Connected;
         let ctx = Context {
             history: &history,
             now_ms: now,
