@@ -132,6 +132,10 @@ pub fn promote(state: &mut ServerState, now_ms: u64) {
             log::error!("Could not switch the replication id on promotion: {e}");
         }
     }
+    // Its replicas reconnect and learn the new id from `+CONTINUE <newid>` (they continue from
+    // replid2), as Redis makes them do on a promotion.
+    let links: Vec<u64> = state.master.replicas.iter().map(|(id, _)| id).collect();
+    state.killed_clients.extend(links);
     state.replica = ReplicaSide {
         target_changed: true,
         down_since_ms: now_ms,

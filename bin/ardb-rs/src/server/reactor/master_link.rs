@@ -528,6 +528,7 @@ impl Reactor {
             offset: load.offset,
             stream_db: load.stream_db.and_then(|db| u32::try_from(db).ok()),
         });
+        self.disconnect_replicas("this node's data set was replaced by a full sync");
         if !self.group_txn().swap_in_staging() {
             self.drop_master_link("the staging keyspace vanished", true);
             return;

@@ -679,7 +679,10 @@ impl Reactor {
             .config
             .repl_ping_replica_period
             .saturating_mul(1000);
-        if self.state.master.replica_count() > 0
+        // A replica only relays its master's stream (PINGs included): bytes of its own would
+        // put its offsets out of step with the history it shares with its master.
+        if !self.state.replica.is_replica()
+            && self.state.master.replica_count() > 0
             && now.saturating_sub(self.state.master.last_ping_ms) >= period_ms
         {
             self.state.master.last_ping_ms = now;
@@ -688,9 +691,31 @@ impl Reactor {
         self.acks_changed();
     }
 
+    /// Drops every replica (after this node's own full sync replaced its data and history: they
+    /// must resynchronise against the new history, as Redis's replicas make theirs do).
+    pub(super) fn disconnect_replicas(&mut self, why: &str) {
+        let clients: Vec<u64> = self
+            .state
+            .master
+            .replicas
+            .iter()
+            .map(|(id, _)| id)
+            .collect();
+        for client in clients {
+            if let Some(&index) = self.by_client.get(&client) {
+                log::info!(
+                    "Disconnecting replica {}: {why}",
+                    describe(&self.state, client)
+                );
+                self.close(index);
+            }
+        }
+    }
+
     /// End of a loop turn: WAIT asked for fresh ACKs, so the stream carries a GETACK.
     pub(super) fn request_acks(&mut self) {
         if std::mem::take(&mut self.state.master.getack_requested)
+            && !self.state.replica.is_replica()
             && self.state.master.replica_count() > 0
         {
             self.state.effects.inject(&[
