@@ -3,7 +3,8 @@
 //! with a byte-exact client ([`RawClient`]), and run the differential case
 //! files ([`cases`], [`diff`]) that compare both servers reply by reply. The replication
 //! interop tests add whole-keyspace dumps ([`dataset`]), replica helpers ([`replication`]) and
-//! typed replies ([`reply`]), workloads ([`workload`]) and the result table ([`matrix`]).
+//! typed replies ([`reply`]), workloads ([`workload`]), the result table ([`matrix`]) and the
+//! scenario plumbing both interop directions share ([`scenario`]).
 //!
 //! Every helper returns `std::io::Result` with a message that says what is
 //! missing (binary, port, process output), so a test can fail with a clear
@@ -19,6 +20,7 @@ pub mod process;
 pub mod redis_versions;
 pub mod replication;
 pub mod reply;
+pub mod scenario;
 pub mod sync_replica;
 pub mod workload;
 

@@ -110,6 +110,11 @@ impl Matrix {
         self.rows.push(row);
     }
 
+    /// The section (`master` or `replica`): the first part of the result file's name.
+    pub fn section(&self) -> &str {
+        &self.section
+    }
+
     /// The rows so far.
     pub fn rows(&self) -> &[Row] {
         &self.rows

@@ -73,3 +73,14 @@ pub fn installed() -> Result<Vec<RedisVersion>, String> {
     }
     Ok(out)
 }
+
+/// The installed Redis `version` (e.g. `"7.0.15"`). Fails, naming the install script, when it is
+/// not installed: a test pinned to a version must not pass without it.
+pub fn installed_version(version: &str) -> Result<RedisVersion, String> {
+    installed()?
+        .into_iter()
+        .find(|v| v.version == version)
+        .ok_or_else(|| {
+            format!("Redis {version} is not installed: run scripts/install-redis-versions.sh")
+        })
+}

@@ -18,24 +18,25 @@ use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use integration_tests::dataset::{compare, Dataset};
-use integration_tests::matrix::{Matrix, Outcome, Row};
-use integration_tests::redis_versions::{installed, RedisVersion};
+use integration_tests::dataset::Dataset;
+use integration_tests::matrix::Matrix;
+use integration_tests::redis_versions::{installed, installed_version, RedisVersion};
 use integration_tests::replication::{
-    diagnostics, info_of, replica_warnings, start_replica, wait_in_sync, wait_new_sync,
-    SyncCounters, SyncEvents, SyncKind, Writer, SYNC_TIMEOUT,
+    start_replica, wait_new_sync, SyncCounters, SyncEvents, SyncKind, SYNC_TIMEOUT,
 };
-use integration_tests::reply::{call_ok, info_value, pipeline};
+use integration_tests::reply::call_ok;
+use integration_tests::scenario::{
+    self, apply, check_same, client_of, command, diverge, divergence_setup, run, skip,
+    sync_under_writes, DiffReport, OnFailure, Seen, DIVERGENCE_REPORT,
+};
 use integration_tests::sync_replica::SyncOnlyReplica;
-use integration_tests::workload::{dataset_commands, is_expected_error, mixed_commands};
-use integration_tests::{escape, RawClient, ServerKind, ServerProcess};
-use resp_codec::Frame;
+use integration_tests::workload::{dataset_commands, mixed_commands};
+use integration_tests::{escape, ServerKind, ServerProcess};
 
-/// The databases the data set and the workloads use (3 is flushed by the mixed load).
-const DBS: [u32; 4] = [0, 1, 3, 5];
-const TTL_TOLERANCE_MS: i64 = 3000;
 /// How long to wait for a stand-in whose failure is expected (no point waiting 30 s).
 const EXPECTED_FAIL_TIMEOUT: Duration = Duration::from_secs(8);
+/// Data differences are reported alone: a Redis replica's log says little about ardb-rs as master.
+const DIFFS: DiffReport = DiffReport::Plain;
 
 /// The master under test.
 enum Master {
@@ -112,48 +113,6 @@ impl Master {
     }
 }
 
-/// What a scenario observed when it passed.
-struct Seen {
-    sync: String,
-    detail: String,
-}
-
-fn client_of(port: u16) -> Result<RawClient, String> {
-    RawClient::connect(port).map_err(|e| e.to_string())
-}
-
-/// Sends `commands` to the master; only the workload's expected errors are allowed.
-fn apply(port: u16, commands: &[Vec<Vec<u8>>]) -> Result<usize, String> {
-    let mut c = client_of(port)?;
-    let replies = pipeline(&mut c, commands)?;
-    for (cmd, reply) in commands.iter().zip(&replies) {
-        if let Frame::Error(e) = reply {
-            if !is_expected_error(e) {
-                return Err(format!(
-                    "master answered {} with \"{}\"",
-                    integration_tests::reply::show_args(cmd),
-                    escape(e)
-                ));
-            }
-        }
-    }
-    c.close();
-    Ok(commands.len())
-}
-
-/// Waits in sync, then compares every database of both servers.
-fn check_same(
-    master: &ServerProcess,
-    replica: &ServerProcess,
-    timeout: Duration,
-) -> Result<usize, String> {
-    wait_in_sync(master, replica, timeout)?;
-    let m = Dataset::dump_port(master.port(), &DBS).map_err(|e| format!("master dump: {e}"))?;
-    let r = Dataset::dump_port(replica.port(), &DBS).map_err(|e| format!("replica dump: {e}"))?;
-    compare(&m, &r, TTL_TOLERANCE_MS)?;
-    Ok(m.len())
-}
-
 /// (1) Data set, replica attached while the writer writes, full sync, same data.
 fn full_sync(
     master: &ServerProcess,
@@ -163,44 +122,11 @@ fn full_sync(
 ) -> Result<Seen, String> {
     apply(master.port(), &dataset_commands(&[0, 1, 5]))?;
     let before = SyncCounters::read(master.port())?;
-    let writer = Writer::start(master.port(), &[0, 1]);
-    std::thread::sleep(Duration::from_millis(100));
-    let at_start = writer.writes();
-    let r = start_replica(version, master.port()).map_err(|e| e.to_string())?;
-    let port = r.port();
-    *replica = Some(r);
-    let deadline = Instant::now() + timeout;
-    let (mut in_progress_at, mut up_at) = (None, None);
-    while Instant::now() < deadline {
-        let info = info_of(port, "replication")?;
-        if in_progress_at.is_none() && info_value(&info, "master_sync_in_progress") == Some("1") {
-            in_progress_at = Some(writer.writes());
-        }
-        if info_value(&info, "master_link_status") == Some("up") {
-            up_at = Some(writer.writes());
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    std::thread::sleep(Duration::from_millis(200));
-    let report = writer.stop();
-    if let Some(e) = report.error {
-        return Err(format!("the background writer failed: {e}"));
-    }
-    let replica = replica.as_ref().ok_or("no replica")?;
-    let Some(up_at) = up_at else {
-        return Err(format!(
-            "link not up within {timeout:?} (replica log: {})\n{}",
-            replica_warnings(replica),
-            diagnostics(master, replica)
-        ));
-    };
-    if up_at <= at_start {
-        return Err(format!(
-            "the writer did not write during the sync ({at_start} → {up_at})"
-        ));
-    }
-    let keys = check_same(master, replica, timeout)?;
+    let (replica, writes) = sync_under_writes(master, timeout, move || {
+        let r = start_replica(version, master.port()).map_err(|e| e.to_string())?;
+        Ok(&*replica.insert(r))
+    })?;
+    let keys = check_same(master, replica, timeout, DIFFS)?;
     let after = SyncCounters::read(master.port())?;
     if after.full != before.full + 1 {
         return Err(format!(
@@ -211,14 +137,11 @@ fn full_sync(
     if events.last != Some(SyncKind::Full) {
         return Err(format!("replica log shows no full sync: {events:?}"));
     }
-    let during = in_progress_at.map_or("-".to_string(), |n| (up_at - n).to_string());
     Ok(Seen {
         sync: "full".into(),
         detail: format!(
-            "{keys} keys same; {} writes between replica start and link up ({during} while \
-             master_sync_in_progress:1), {} in all; {after}",
-            up_at - at_start,
-            report.writes
+            "{keys} keys same; {}; {after}",
+            writes.describe("replica start")
         ),
     })
 }
@@ -229,19 +152,16 @@ fn mixed_load(
     replica: &ServerProcess,
     timeout: Duration,
 ) -> Result<Seen, String> {
-    let before = SyncEvents::read(replica);
-    let sent = apply(master.port(), &mixed_commands(2, 3000, &[0, 1, 5], Some(3)))?;
-    let keys = check_same(master, replica, timeout)?;
-    let after = SyncEvents::read(replica);
-    if after.total() != before.total() {
+    let load = scenario::mixed_load(master, replica, timeout, DIFFS)?;
+    if load.after.total() != load.before.total() {
         return Err(format!(
             "unexpected resync during the stream: {}",
-            after.since(&before)
+            load.after.since(&load.before)
         ));
     }
     Ok(Seen {
         sync: "stream".into(),
-        detail: format!("{sent} commands, {keys} keys same"),
+        detail: format!("{} commands, {} keys same", load.sent, load.keys),
     })
 }
 
@@ -251,26 +171,19 @@ fn cut_link(
     replica: &ServerProcess,
     timeout: Duration,
 ) -> Result<Seen, String> {
-    let events = SyncEvents::read(replica);
-    let before = SyncCounters::read(master.port())?;
-    let mut c = client_of(master.port())?;
-    let killed = call_ok(&mut c, &["CLIENT", "KILL", "TYPE", "slave"])?;
-    if !matches!(killed, Frame::Integer(n) if n >= 1) {
-        return Err(format!("CLIENT KILL TYPE slave killed nothing: {killed:?}"));
-    }
-    let sent = apply(master.port(), &mixed_commands(3, 500, &[0, 1, 5], None))?;
-    let now = wait_new_sync(replica, &events, timeout)?;
-    let keys = check_same(master, replica, timeout)?;
-    let after = SyncCounters::read(master.port())?;
-    let kind = now.since(&events);
-    if kind != "partial" || after.partial_ok != before.partial_ok + 1 || after.full != before.full {
+    let cut = scenario::cut_link(master, replica, timeout, DIFFS)?;
+    let (kind, before, after) = (&cut.kind, cut.before, cut.after);
+    if !cut.is_one_partial() {
         return Err(format!(
             "expected one partial resync; replica log: {kind}; before {before}, after {after}"
         ));
     }
     Ok(Seen {
-        sync: kind,
-        detail: format!("{sent} commands while cut, {keys} keys same; {after}"),
+        detail: format!(
+            "{} commands while cut, {} keys same; {after}",
+            cut.sent, cut.keys
+        ),
+        sync: cut.kind,
     })
 }
 
@@ -293,7 +206,7 @@ fn restart(
         &mixed_commands(if kill9 { 5 } else { 4 }, 500, &[0, 1, 5], None),
     )?;
     wait_new_sync(replica, &events, timeout)?;
-    let keys = check_same(master, replica, timeout)?;
+    let keys = check_same(master, replica, timeout, DIFFS)?;
     let kind = SyncEvents::read(replica).since(&events);
     let counters = SyncCounters::read(master.port())?;
     if kind != "partial" && !stand_in {
@@ -312,48 +225,13 @@ fn restart(
     })
 }
 
-/// Runs `f`, timing it, and records the row: a failure is `xfail` when `expected` says why.
-fn run(
-    matrix: &mut Matrix,
-    scenario: &str,
-    expected: &Option<String>,
-    f: impl FnOnce() -> Result<Seen, String>,
-) -> bool {
-    let start = Instant::now();
-    let result = f();
-    let seconds = start.elapsed().as_secs_f64();
-    let (outcome, sync, detail) = match result {
-        Ok(seen) => (Outcome::Pass, seen.sync, seen.detail),
-        Err(e) => match expected {
-            Some(why) => (
-                Outcome::ExpectedFail,
-                "-".to_string(),
-                format!("{why}: {e}"),
-            ),
-            None => (Outcome::Fail, "-".to_string(), e),
-        },
-    };
-    let ok = outcome == Outcome::Pass;
-    matrix.record(Row {
-        scenario: scenario.to_string(),
-        outcome,
-        sync,
-        seconds,
-        detail,
-    });
-    ok
-}
-
 fn master_of(version: &str) {
-    let replica_version = installed()
-        .unwrap_or_else(|e| panic!("{e}"))
-        .into_iter()
-        .find(|v| v.version == version)
-        .unwrap_or_else(|| {
-            panic!("Redis {version} is not installed: run scripts/install-redis-versions.sh")
-        });
+    let replica_version = installed_version(version).unwrap_or_else(|e| panic!("{e}"));
     let kind = Master::from_env();
     let expected = kind.expected_failure(&replica_version);
+    let on_failure = expected
+        .as_deref()
+        .map_or(OnFailure::Fail, OnFailure::Expected);
     let timeout = if expected.is_some() {
         EXPECTED_FAIL_TIMEOUT
     } else {
@@ -364,7 +242,7 @@ fn master_of(version: &str) {
     let mut replica = None;
     let started = Instant::now();
 
-    let synced = run(&mut matrix, "full sync under writes", &expected, || {
+    let synced = run(&mut matrix, "full sync under writes", on_failure, || {
         full_sync(&master, &replica_version, &mut replica, timeout)
     });
     let later = [
@@ -374,42 +252,24 @@ fn master_of(version: &str) {
         "master restart (SIGKILL)",
     ];
     match replica.as_ref().filter(|_| synced) {
-        None => {
-            for scenario in later {
-                matrix.record(Row {
-                    scenario: scenario.to_string(),
-                    outcome: Outcome::Skipped,
-                    sync: "-".into(),
-                    seconds: 0.0,
-                    detail: "needs the full sync".into(),
-                });
-            }
-        }
+        None => skip(&mut matrix, &later, "needs the full sync"),
         Some(r) => {
-            run(&mut matrix, later[0], &expected, || {
+            run(&mut matrix, later[0], on_failure, || {
                 mixed_load(&master, r, timeout)
             });
-            run(&mut matrix, later[1], &expected, || {
+            run(&mut matrix, later[1], on_failure, || {
                 cut_link(&master, r, timeout)
             });
             let stand_in = kind.is_stand_in();
-            run(&mut matrix, later[2], &expected, || {
+            run(&mut matrix, later[2], on_failure, || {
                 restart(&mut master, r, false, stand_in, timeout)
             });
-            run(&mut matrix, later[3], &expected, || {
+            run(&mut matrix, later[3], on_failure, || {
                 restart(&mut master, r, true, stand_in, timeout)
             });
         }
     }
-    let path = matrix
-        .write_tsv(version)
-        .unwrap_or_else(|e| panic!("cannot write the result table: {e}"));
-    println!(
-        "master-{version}: {:.1}s, rows in {}",
-        started.elapsed().as_secs_f64(),
-        path.display()
-    );
-    let failures = matrix.failures();
+    let failures = scenario::finish(&matrix, version, started).unwrap_or_else(|e| panic!("{e}"));
     assert!(
         failures.is_empty(),
         "{} against Redis {version} replicas:\n{failures}",
@@ -454,7 +314,7 @@ fn record_alone(
 ) {
     let kind = Master::from_env();
     let mut matrix = Matrix::new("master", section_version, &kind.label());
-    run(&mut matrix, scenario, &None, || f(&kind));
+    run(&mut matrix, scenario, OnFailure::Fail, || f(&kind));
     let name = scenario
         .split_whitespace()
         .next()
@@ -491,18 +351,17 @@ fn sync_only_expected() -> BTreeMap<(u64, Vec<u8>), (rdb_reader::Value, bool)> {
 /// Redis 2.6 emulated: inline PING and SYNC, `$len` + RDB of the expected version holding the
 /// keys, then a write on the master arrives as RESP.
 fn sync_only(master: &ServerProcess, rdb_version: u16) -> Result<Seen, String> {
-    let s = |v: &[&str]| v.iter().map(|x| x.as_bytes().to_vec()).collect::<Vec<_>>();
     apply(
         master.port(),
         &[
-            s(&["SET", "so:str", "hello"]),
-            s(&["RPUSH", "so:list", "a", "b", "c"]),
-            s(&["SADD", "so:set", "y", "x"]),
-            s(&["ZADD", "so:zset", "1.5", "m"]),
-            s(&["HSET", "so:hash", "f", "v"]),
-            s(&["SET", "so:ttl", "soon", "EX", "5000"]),
-            s(&["SELECT", "1"]),
-            s(&["SET", "so:db1", "one"]),
+            command(&["SET", "so:str", "hello"]),
+            command(&["RPUSH", "so:list", "a", "b", "c"]),
+            command(&["SADD", "so:set", "y", "x"]),
+            command(&["ZADD", "so:zset", "1.5", "m"]),
+            command(&["HSET", "so:hash", "f", "v"]),
+            command(&["SET", "so:ttl", "soon", "EX", "5000"]),
+            command(&["SELECT", "1"]),
+            command(&["SET", "so:db1", "one"]),
         ],
     )?;
     let mut replica =
@@ -640,33 +499,17 @@ fn harness_detects_divergence() {
         &["--repl-diskless-sync", "no"],
     )
     .unwrap_or_else(|e| panic!("cannot start the master: {e}"));
-    let s = |v: &[&str]| v.iter().map(|x| x.as_bytes().to_vec()).collect::<Vec<_>>();
-    let setup = [s(&["SET", "a", "1"]), s(&["SET", "t", "x", "EX", "5000"])];
-    apply(master.port(), &setup).unwrap_or_else(|e| panic!("{e}"));
+    apply(master.port(), &divergence_setup()).unwrap_or_else(|e| panic!("{e}"));
     let replica = start_replica(&newest, master.port())
         .unwrap_or_else(|e| panic!("cannot start the replica: {e}"));
-    if let Err(e) = check_same(&master, &replica, SYNC_TIMEOUT) {
+    if let Err(e) = check_same(&master, &replica, SYNC_TIMEOUT, DIFFS) {
         panic!("replica should be in sync first: {e}");
     }
-    let mut r = client_of(replica.port()).unwrap_or_else(|e| panic!("{e}"));
-    for cmd in [
-        &["CONFIG", "SET", "slave-read-only", "no"][..],
-        &["SET", "a", "2"],
-        &["PERSIST", "t"],
-        &["SELECT", "5"],
-        &["SET", "extra", "y"],
-    ] {
-        call_ok(&mut r, cmd).unwrap_or_else(|e| panic!("{e}"));
-    }
-    let err = check_same(&master, &replica, SYNC_TIMEOUT)
+    diverge(replica.port(), "slave-read-only").unwrap_or_else(|e| panic!("{e}"));
+    let err = check_same(&master, &replica, SYNC_TIMEOUT, DIFFS)
         .err()
         .unwrap_or_else(|| panic!("a diverged replica compared equal"));
-    for needle in [
-        "3 difference(s)",
-        "db 0 key \"a\": values differ",
-        "db 0 key \"t\": TTLs differ",
-        "db 5 key \"extra\": only on the replica",
-    ] {
+    for needle in DIVERGENCE_REPORT {
         assert!(err.contains(needle), "{needle:?} missing from:\n{err}");
     }
 }

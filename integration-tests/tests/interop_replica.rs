@@ -25,60 +25,27 @@ use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use integration_tests::dataset::{compare, Dataset};
-use integration_tests::matrix::{Matrix, Outcome, Row};
-use integration_tests::redis_versions::{installed, RedisVersion};
+use integration_tests::matrix::Matrix;
+use integration_tests::redis_versions::{installed_version, RedisVersion};
 use integration_tests::replication::{
-    diagnostics, info_of, replica_warnings, wait_in_sync, wait_new_sync, SyncCounters, SyncEvents,
-    SyncKind, Writer, SYNC_TIMEOUT,
+    diagnostics, info_of, wait_new_sync, SyncCounters, SyncEvents, SyncKind, Writer, SYNC_TIMEOUT,
 };
 use integration_tests::reply::{as_bytes, call_ok, info_value, pipeline, show_args};
-use integration_tests::workload::{
-    dataset_commands, encoding_commands, is_expected_error, mixed_commands,
+use integration_tests::scenario::{
+    self, apply, check_same, client_of, command, diverge, divergence_setup, one_partial_resync,
+    run, skip, sync_under_writes, DiffReport, OnFailure, Seen, DBS, DIVERGENCE_REPORT,
+    TTL_TOLERANCE_MS,
 };
-use integration_tests::{escape, RawClient, ServerKind, ServerProcess};
+use integration_tests::workload::{dataset_commands, encoding_commands, mixed_commands};
+use integration_tests::{escape, ServerKind, ServerProcess};
 use resp_codec::{decode_frame, Frame};
 
-/// The databases the data set and the workloads use (3 is flushed by the mixed load).
-const DBS: [u32; 4] = [0, 1, 3, 5];
-const TTL_TOLERANCE_MS: i64 = 3000;
-
-/// What a scenario observed when it passed.
-struct Seen {
-    sync: String,
-    detail: String,
-}
-
-fn client_of(port: u16) -> Result<RawClient, String> {
-    RawClient::connect(port).map_err(|e| e.to_string())
-}
+/// Data differences come with both servers' INFO replication and the ardb-rs replica's log tail,
+/// which says why it applied what it did.
+const DIFFS: DiffReport = DiffReport::Diagnostics;
 
 fn redis_version(version: &str) -> RedisVersion {
-    installed()
-        .unwrap_or_else(|e| panic!("{e}"))
-        .into_iter()
-        .find(|v| v.version == version)
-        .unwrap_or_else(|| {
-            panic!("Redis {version} is not installed: run scripts/install-redis-versions.sh")
-        })
-}
-
-/// Sends `commands`; only the workload's expected errors are allowed.
-fn apply(port: u16, commands: &[Vec<Vec<u8>>]) -> Result<usize, String> {
-    let mut c = client_of(port)?;
-    let replies = pipeline(&mut c, commands)?;
-    for (cmd, reply) in commands.iter().zip(&replies) {
-        if let Frame::Error(e) = reply {
-            if !is_expected_error(e) {
-                return Err(format!(
-                    "master answered {} with \"{}\"",
-                    show_args(cmd),
-                    escape(e)
-                ));
-            }
-        }
-    }
-    c.close();
-    Ok(commands.len())
+    installed_version(version).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// `REPLICAOF 127.0.0.1 <master_port>` sent to the ardb-rs replica.
@@ -122,20 +89,6 @@ fn check_replica_info(replica: &ServerProcess, master_port: u16) -> Result<Strin
         }
     }
     Ok(info)
-}
-
-/// Waits in sync, then compares every database of both servers.
-fn check_same(
-    master: &ServerProcess,
-    replica: &ServerProcess,
-    timeout: Duration,
-) -> Result<usize, String> {
-    wait_in_sync(master, replica, timeout)?;
-    let m = Dataset::dump_port(master.port(), &DBS).map_err(|e| format!("master dump: {e}"))?;
-    let r = Dataset::dump_port(replica.port(), &DBS).map_err(|e| format!("replica dump: {e}"))?;
-    compare(&m, &r, TTL_TOLERANCE_MS)
-        .map_err(|e| format!("{e}\n{}", diagnostics(master, replica)))?;
-    Ok(m.len())
 }
 
 /// `OBJECT ENCODING` of sample keys of db 0 per type, plus sparse/dense for HyperLogLogs, e.g.
@@ -212,42 +165,10 @@ fn full_sync(
     apply(master.port(), &encoding_commands(&[0, 1, 5]))?;
     let enc = encodings(master.port())?;
     let before = SyncCounters::read(master.port())?;
-    let writer = Writer::start(master.port(), &[0, 1]);
-    std::thread::sleep(Duration::from_millis(100));
-    let at_start = writer.writes();
-    let attached = replicaof(replica, master.port());
-    let deadline = Instant::now() + timeout;
-    let (mut in_progress_at, mut up_at) = (None, None);
-    while attached.is_ok() && Instant::now() < deadline {
-        let info = info_of(replica.port(), "replication")?;
-        if in_progress_at.is_none() && info_value(&info, "master_sync_in_progress") == Some("1") {
-            in_progress_at = Some(writer.writes());
-        }
-        if info_value(&info, "master_link_status") == Some("up") {
-            up_at = Some(writer.writes());
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    std::thread::sleep(Duration::from_millis(200));
-    let report = writer.stop();
-    attached?;
-    if let Some(e) = report.error {
-        return Err(format!("the background writer failed: {e}"));
-    }
-    let Some(up_at) = up_at else {
-        return Err(format!(
-            "link not up within {timeout:?} (replica log: {})\n{}",
-            replica_warnings(replica),
-            diagnostics(master, replica)
-        ));
-    };
-    if up_at <= at_start {
-        return Err(format!(
-            "the writer did not write during the sync ({at_start} → {up_at})"
-        ));
-    }
-    let keys = check_same(master, replica, timeout)?;
+    let (replica, writes) = sync_under_writes(master, timeout, || {
+        replicaof(replica, master.port()).map(|()| replica)
+    })?;
+    let keys = check_same(master, replica, timeout, DIFFS)?;
     check_replica_info(replica, master.port())?;
     let after = SyncCounters::read(master.port())?;
     let events = SyncEvents::read(replica);
@@ -268,14 +189,11 @@ fn full_sync(
             replica.log_tail(4000)
         ));
     }
-    let during = in_progress_at.map_or("-".to_string(), |n| (up_at - n).to_string());
     Ok(Seen {
         sync: "full".into(),
         detail: format!(
-            "{keys} keys same, 0 skipped; encodings {enc}; {} writes between REPLICAOF and link \
-             up ({during} while master_sync_in_progress:1), {} in all; master {after}",
-            up_at - at_start,
-            report.writes
+            "{keys} keys same, 0 skipped; encodings {enc}; {}; master {after}",
+            writes.describe("REPLICAOF")
         ),
     })
 }
@@ -286,22 +204,22 @@ fn mixed_load(
     replica: &ServerProcess,
     timeout: Duration,
 ) -> Result<Seen, String> {
-    let before = SyncEvents::read(replica);
     let counters = SyncCounters::read(master.port())?;
-    let sent = apply(master.port(), &mixed_commands(2, 3000, &[0, 1, 5], Some(3)))?;
-    let keys = check_same(master, replica, timeout)?;
-    let after = SyncEvents::read(replica);
+    let load = scenario::mixed_load(master, replica, timeout, DIFFS)?;
     let now = SyncCounters::read(master.port())?;
-    if after.total() != before.total() || now != counters {
+    if load.after.total() != load.before.total() || now != counters {
         return Err(format!(
             "unexpected resync during the stream: replica log {}, master before {counters}, \
              after {now}",
-            after.since(&before)
+            load.after.since(&load.before)
         ));
     }
     Ok(Seen {
         sync: "stream".into(),
-        detail: format!("{sent} commands (MULTI/EXEC, FLUSHDB, expiries …), {keys} keys same"),
+        detail: format!(
+            "{} commands (MULTI/EXEC, FLUSHDB, expiries …), {} keys same",
+            load.sent, load.keys
+        ),
     })
 }
 
@@ -311,19 +229,9 @@ fn cut_link(
     replica: &ServerProcess,
     timeout: Duration,
 ) -> Result<Seen, String> {
-    let events = SyncEvents::read(replica);
-    let before = SyncCounters::read(master.port())?;
-    let mut c = client_of(master.port())?;
-    let killed = call_ok(&mut c, &["CLIENT", "KILL", "TYPE", "slave"])?;
-    if !matches!(killed, Frame::Integer(n) if n >= 1) {
-        return Err(format!("CLIENT KILL TYPE slave killed nothing: {killed:?}"));
-    }
-    let sent = apply(master.port(), &mixed_commands(3, 500, &[0, 1, 5], None))?;
-    let now = wait_new_sync(replica, &events, timeout)?;
-    let keys = check_same(master, replica, timeout)?;
-    let after = SyncCounters::read(master.port())?;
-    let kind = now.since(&events);
-    if kind != "partial" || after.partial_ok != before.partial_ok + 1 || after.full != before.full {
+    let cut = scenario::cut_link(master, replica, timeout, DIFFS)?;
+    let (kind, before, after) = (&cut.kind, cut.before, cut.after);
+    if !cut.is_one_partial() {
         return Err(format!(
             "expected one partial resync after CLIENT KILL TYPE slave; replica log: {kind}; \
              master before {before}, after {after}\n{}",
@@ -331,8 +239,11 @@ fn cut_link(
         ));
     }
     Ok(Seen {
-        sync: kind,
-        detail: format!("{sent} commands while cut, {keys} keys same; master {after}"),
+        detail: format!(
+            "{} commands while cut, {} keys same; master {after}",
+            cut.sent, cut.keys
+        ),
+        sync: cut.kind,
     })
 }
 
@@ -377,10 +288,10 @@ fn replica_kill9(
     if let Some(e) = report.error {
         return Err(format!("the background writer failed: {e}"));
     }
-    let keys = check_same(master, replica, timeout)?;
+    let keys = check_same(master, replica, timeout, DIFFS)?;
     let after = SyncCounters::read(master.port())?;
     let kind = SyncEvents::read(replica).since(&SyncEvents::default());
-    if kind != "partial" || after.partial_ok != before.partial_ok + 1 || after.full != before.full {
+    if !one_partial_resync(&kind, &before, &after) {
         return Err(format!(
             "expected one partial resync after the replica's kill -9; replica log: {kind}; \
              master before {before}, after {after}\n{}",
@@ -433,7 +344,7 @@ fn master_restart(
     }
     let sent = apply(master.port(), &mixed_commands(5, 500, &[0, 1, 5], None))?;
     wait_new_sync(replica, &events, timeout)?;
-    let keys = check_same(master, replica, timeout)?;
+    let keys = check_same(master, replica, timeout, DIFFS)?;
     check_replica_info(replica, master.port())?;
     let kind = SyncEvents::read(replica).since(&events);
     let counters = SyncCounters::read(master.port())?;
@@ -458,45 +369,9 @@ fn master_restart(
     })
 }
 
-/// Runs `f`, timing it, and records the row; a failure's detail ends with how to reproduce it.
-fn run(
-    matrix: &mut Matrix,
-    scenario: &str,
-    repro: &str,
-    f: impl FnOnce() -> Result<Seen, String>,
-) -> bool {
-    let start = Instant::now();
-    let result = f();
-    let seconds = start.elapsed().as_secs_f64();
-    let (outcome, sync, detail) = match result {
-        Ok(seen) => (Outcome::Pass, seen.sync, seen.detail),
-        Err(e) => (
-            Outcome::Fail,
-            "-".to_string(),
-            format!("{e}\nreproduce: {repro}"),
-        ),
-    };
-    let ok = outcome == Outcome::Pass;
-    matrix.record(Row {
-        scenario: scenario.to_string(),
-        outcome,
-        sync,
-        seconds,
-        detail,
-    });
-    ok
-}
-
+/// Writes the rows as `replica-<name>.tsv`, then fails the test if any scenario failed.
 fn finish(matrix: &Matrix, name: &str, started: Instant) {
-    let path = matrix
-        .write_tsv(name)
-        .unwrap_or_else(|e| panic!("cannot write the result table: {e}"));
-    println!(
-        "replica-{name}: {:.1}s, rows in {}",
-        started.elapsed().as_secs_f64(),
-        path.display()
-    );
-    let failures = matrix.failures();
+    let failures = scenario::finish(matrix, name, started).unwrap_or_else(|e| panic!("{e}"));
     assert!(failures.is_empty(), "ardb-rs as replica:\n{failures}");
 }
 
@@ -524,53 +399,49 @@ fn replica_of(version: &str) {
     let synced = run(
         &mut matrix,
         SCENARIOS[0],
-        &format!("{base}; redis-cli -p {r} REPLICAOF 127.0.0.1 {m}; compare all dbs"),
+        OnFailure::Reproduce(&format!(
+            "{base}; redis-cli -p {r} REPLICAOF 127.0.0.1 {m}; compare all dbs"
+        )),
         || full_sync(&master, &replica, timeout),
     );
     if !synced {
-        for scenario in &SCENARIOS[1..] {
-            matrix.record(Row {
-                scenario: scenario.to_string(),
-                outcome: Outcome::Skipped,
-                sync: "-".into(),
-                seconds: 0.0,
-                detail: "needs the full sync".into(),
-            });
-        }
+        skip(&mut matrix, &SCENARIOS[1..], "needs the full sync");
         finish(&matrix, version, started);
         return;
     }
     run(
         &mut matrix,
         SCENARIOS[1],
-        &format!("after the full sync: mixed_commands(2, 3000, [0,1,5], flush 3) to port {m}"),
+        OnFailure::Reproduce(&format!(
+            "after the full sync: mixed_commands(2, 3000, [0,1,5], flush 3) to port {m}"
+        )),
         || mixed_load(&master, &replica, timeout),
     );
     run(
         &mut matrix,
         SCENARIOS[2],
-        &format!(
+        OnFailure::Reproduce(&format!(
             "after the full sync: redis-cli -p {m} CLIENT KILL TYPE slave; mixed_commands(3, 500) \
              to the master"
-        ),
+        )),
         || cut_link(&master, &replica, timeout),
     );
     run(
         &mut matrix,
         SCENARIOS[3],
-        &format!(
+        OnFailure::Reproduce(&format!(
             "after the full sync, Writer on the master: kill -9 <ardb-rs pid>; ardb-rs --port {r} \
              --dir <same dir> (no --replicaof)"
-        ),
+        )),
         || replica_kill9(&master, &mut replica, timeout),
     );
     run(
         &mut matrix,
         SCENARIOS[4],
-        &format!(
+        OnFailure::Reproduce(&format!(
             "after the full sync: kill -TERM <redis pid>; rm <dir>/dump.rdb; {server} --port \
              {m} --save '' --appendonly no; mixed_commands(5, 500) to the master"
-        ),
+        )),
         || master_restart(&mut master, &replica, timeout),
     );
     finish(&matrix, version, started);
@@ -627,25 +498,30 @@ fn framing(diskless: bool) {
         "{} --save '' --appendonly no {label}; data set; ardb-rs; REPLICAOF 127.0.0.1 <port>",
         v.server.display()
     );
-    run(&mut matrix, SCENARIOS[0], &repro, || {
-        let master = start_master(&v, args)?;
-        let replica = start_ardb()?;
-        let mut seen = full_sync(&master, &replica, SYNC_TIMEOUT)?;
-        let log = replica.log_tail(1 << 20);
-        let line = log
-            .lines()
-            .find(|l| l.contains("sync: receiving"))
-            .unwrap_or_default();
-        let streamed = line.contains("receiving streamed bytes");
-        if streamed != diskless {
-            return Err(format!(
-                "expected a {} payload, the replica logged: {line:?}",
-                if diskless { "$EOF: framed" } else { "$<len>" }
-            ));
-        }
-        seen.sync = if diskless { "full, EOF" } else { "full, $len" }.into();
-        Ok(seen)
-    });
+    run(
+        &mut matrix,
+        SCENARIOS[0],
+        OnFailure::Reproduce(&repro),
+        || {
+            let master = start_master(&v, args)?;
+            let replica = start_ardb()?;
+            let mut seen = full_sync(&master, &replica, SYNC_TIMEOUT)?;
+            let log = replica.log_tail(1 << 20);
+            let line = log
+                .lines()
+                .find(|l| l.contains("sync: receiving"))
+                .unwrap_or_default();
+            let streamed = line.contains("receiving streamed bytes");
+            if streamed != diskless {
+                return Err(format!(
+                    "expected a {} payload, the replica logged: {line:?}",
+                    if diskless { "$EOF: framed" } else { "$<len>" }
+                ));
+            }
+            seen.sync = if diskless { "full, EOF" } else { "full, $len" }.into();
+            Ok(seen)
+        },
+    );
     finish(
         &matrix,
         if diskless {
@@ -911,9 +787,11 @@ fn replica_of_sync_only_master() {
     run(
         &mut matrix,
         "SYNC-only master",
-        "a TcpListener answering +PONG, +OK to REPLCONF, -ERR to PSYNC, $len + Redis 2.8.17's \
+        OnFailure::Reproduce(
+            "a TcpListener answering +PONG, +OK to REPLCONF, -ERR to PSYNC, $len + Redis 2.8.17's \
          dump.rdb to SYNC, then \"select 1\\r\\n\" and *3 SET so:streamed inline; ardb-rs \
          REPLICAOF 127.0.0.1 <its port>",
+        ),
         sync_only,
     );
     finish(&matrix, "sync-only", started);
@@ -927,24 +805,13 @@ fn replica_harness_detects_divergence() {
     let v = redis_version("7.0.15");
     let master =
         start_master(&v, &["--repl-diskless-sync", "no"]).unwrap_or_else(|e| panic!("{e}"));
-    let s = |v: &[&str]| v.iter().map(|x| x.as_bytes().to_vec()).collect::<Vec<_>>();
-    let setup = [s(&["SET", "a", "1"]), s(&["SET", "t", "x", "EX", "5000"])];
-    apply(master.port(), &setup).unwrap_or_else(|e| panic!("{e}"));
+    apply(master.port(), &divergence_setup()).unwrap_or_else(|e| panic!("{e}"));
     let replica = start_ardb().unwrap_or_else(|e| panic!("{e}"));
     replicaof(&replica, master.port()).unwrap_or_else(|e| panic!("{e}"));
-    if let Err(e) = check_same(&master, &replica, SYNC_TIMEOUT) {
+    if let Err(e) = check_same(&master, &replica, SYNC_TIMEOUT, DIFFS) {
         panic!("replica should be in sync first: {e}");
     }
-    let mut r = client_of(replica.port()).unwrap_or_else(|e| panic!("{e}"));
-    for cmd in [
-        &["CONFIG", "SET", "replica-read-only", "no"][..],
-        &["SET", "a", "2"],
-        &["PERSIST", "t"],
-        &["SELECT", "5"],
-        &["SET", "extra", "y"],
-    ] {
-        call_ok(&mut r, cmd).unwrap_or_else(|e| panic!("{e}"));
-    }
+    diverge(replica.port(), "replica-read-only").unwrap_or_else(|e| panic!("{e}"));
     // Compared directly: writes on a writable replica move ardb-rs's offset (see
     // `writable_replica_keeps_the_master_offset`), so waiting for equal offsets would time out.
     let m = Dataset::dump_port(master.port(), &DBS).unwrap_or_else(|e| panic!("{e}"));
@@ -952,12 +819,7 @@ fn replica_harness_detects_divergence() {
     let err = compare(&m, &d, TTL_TOLERANCE_MS)
         .err()
         .unwrap_or_else(|| panic!("a diverged replica compared equal"));
-    for needle in [
-        "3 difference(s)",
-        "db 0 key \"a\": values differ",
-        "db 0 key \"t\": TTLs differ",
-        "db 5 key \"extra\": only on the replica",
-    ] {
+    for needle in DIVERGENCE_REPORT {
         assert!(err.contains(needle), "{needle:?} missing from:\n{err}");
     }
 }
@@ -973,7 +835,7 @@ fn writable_replica_keeps_the_master_offset() {
         start_master(&v, &["--repl-diskless-sync", "no"]).unwrap_or_else(|e| panic!("{e}"));
     let replica = start_ardb().unwrap_or_else(|e| panic!("{e}"));
     replicaof(&replica, master.port()).unwrap_or_else(|e| panic!("{e}"));
-    if let Err(e) = check_same(&master, &replica, SYNC_TIMEOUT) {
+    if let Err(e) = check_same(&master, &replica, SYNC_TIMEOUT, DIFFS) {
         panic!("replica should be in sync first: {e}");
     }
     let offset = |port, field| {
@@ -992,9 +854,8 @@ fn writable_replica_keeps_the_master_offset() {
     let after = offset(replica.port(), "slave_repl_offset");
     let master_offset = offset(master.port(), "master_repl_offset");
     // The consequence: cut the link and write at once; the replica resyncs from its offset.
-    let s = |v: &[&str]| v.iter().map(|x| x.as_bytes().to_vec()).collect::<Vec<_>>();
-    let mut cmds = vec![s(&["CLIENT", "KILL", "TYPE", "slave"])];
-    cmds.extend((0..10).map(|i| s(&["RPUSH", "L", &format!("item{i}")])));
+    let mut cmds = vec![command(&["CLIENT", "KILL", "TYPE", "slave"])];
+    cmds.extend((0..10).map(|i| command(&["RPUSH", "L", &format!("item{i}")])));
     let mut c = client_of(master.port()).unwrap_or_else(|e| panic!("{e}"));
     pipeline(&mut c, &cmds).unwrap_or_else(|e| panic!("{e}"));
     c.close();
