@@ -71,11 +71,10 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 machine="$(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr), redis-server $(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p'), ardb-rs $("$ARDB_RS_BIN" --version | awk '{print $2}')"
 echo "$load_table"; echo; echo "$rate_table"; echo "machine: $machine"
 
-python3 - "$OUT" "$load_table" "$rate_table" "$machine" <<'PY'
-import sys, re, datetime
-out, load_table, rate_table, machine = sys.argv[1:]
-start, end = "<!-- bench-replica:start -->", "<!-- bench-replica:end -->"
-block = (f"{start}\nMeasured {datetime.date.today()} by `make bench` (scripts/bench-replica.sh). One redis-server 7.0 "
+python3 - "$load_table" "$rate_table" "$machine" <<'PY' | python3 scripts/lib/doc_section.py "$OUT" bench-replica "Replication (ardb-rs as replica)"
+import sys, datetime
+load_table, rate_table, machine = sys.argv[1:]
+print(f"Measured {datetime.date.today()} by `make bench` (scripts/bench-replica.sh). One redis-server 7.0 "
          f"master (`--save \"\"`, diskless sync with delay 0) holds the mixed data set of the master benchmark; a "
          f"fresh redis-server 7.0 replica and a fresh ardb-rs replica (defaults) each run `REPLICAOF` against it, "
          f"one after the other; the time runs until the replica shows the link up, no sync in progress and the "
@@ -83,9 +82,6 @@ block = (f"{start}\nMeasured {datetime.date.today()} by `make bench` (scripts/be
          f"client commands; Redis loads it in one go.\n\nMachine: {machine}.\n\n{load_table}\n\n"
          f"Streaming: redis-benchmark against a fresh master with one replica attached; *applied/s* is the writes "
          f"divided by the time from the first write until the replica's `master_repl_offset` (and DBSIZE) equals "
-         f"the master's, so a replica that keeps up shows the master's rate.\n\n{rate_table}\n{end}")
-text = open(out).read()
-text = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda m: block, text, flags=re.S) if start in text else text.rstrip("\n") + "\n\n## Replication (ardb-rs as replica)\n\n" + block + "\n"
-open(out, "w").write(text)
+         f"the master's, so a replica that keeps up shows the master's rate.\n\n{rate_table}")
 PY
 echo "$BENCH_NAME: tables written to $OUT"

@@ -126,11 +126,10 @@ echo "$write_table"
 echo "replicas after the writes: $in_sync"
 echo "machine: $machine"
 
-python3 - "$OUT" "$sync_table" "$write_table" "$machine" "$KEYS" "$SYNC_ROUNDS" "$REQUESTS" "$ROUNDS" "$in_sync" <<'PY'
-import sys, re, datetime
-out, sync_table, write_table, machine, keys, sync_rounds, n, rounds, in_sync = sys.argv[1:]
-start, end = "<!-- bench-replication:start -->", "<!-- bench-replication:end -->"
-block = (f"{start}\nMeasured {datetime.date.today()} by `make bench` (scripts/bench-replication.sh). Both masters hold "
+python3 - "$sync_table" "$write_table" "$machine" "$KEYS" "$SYNC_ROUNDS" "$REQUESTS" "$ROUNDS" "$in_sync" <<'PY' | python3 scripts/lib/doc_section.py "$OUT" bench-replication "Replication (ardb-rs as master)"
+import sys, datetime
+sync_table, write_table, machine, keys, sync_rounds, n, rounds, in_sync = sys.argv[1:]
+print(f"Measured {datetime.date.today()} by `make bench` (scripts/bench-replication.sh). Both masters hold "
          f"the same {keys} keys loaded with `redis-cli --pipe`: 70% strings, 10% hashes of 5 fields, 10% lists of 5 "
          f"elements, 5% sets and 5% sorted sets of 5 members, every value, field value and member 100 random bytes "
          f"(hex). redis-server runs with `--save \"\" --appendonly no` (master and replicas); ardb-rs with its "
@@ -147,9 +146,6 @@ block = (f"{start}\nMeasured {datetime.date.today()} by `make bench` (scripts/be
          f"2 / 0 is each server's own throughput with 2 replicas over without; the last two columns are "
          f"ardb-rs / redis throughput.\n\n{write_table}\n\n"
          f"Did each replica apply the whole stream (same `master_repl_offset` and DBSIZE as its master, within 60 s "
-         f"of the last write)? {in_sync.strip().rstrip(';')}.\n{end}")
-text = open(out).read()
-text = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda m: block, text, flags=re.S) if start in text else text.rstrip("\n") + "\n\n## Replication (ardb-rs as master)\n\n" + block + "\n"
-open(out, "w").write(text)
+         f"of the last write)? {in_sync.strip().rstrip(';')}.")
 PY
 echo "$BENCH_NAME: tables written to $OUT"
