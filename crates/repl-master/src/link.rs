@@ -1,13 +1,13 @@
 //! One replica connection's state machine: handshake, sync decision, snapshot, stream.
 
 use crate::limits::SoftLimitClock;
-use crate::request::parse_redis_int;
 use crate::{
     decide, eof_header, fullresync_reply, payload_format, Capabilities, FullReason, HandshakeStyle,
     History, MasterError, OutputLimit, PayloadFormat, ReplicaVersion, Request, SyncDecision,
     SyncRequest,
 };
 use crate::{disk_header, eof_trailer, Framing};
+use resp_codec::parse_integer;
 
 /// Where a replica link is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -240,7 +240,7 @@ impl ReplicaLink {
             let (option, value) = (&pair[0], &pair[1]);
             match option.to_ascii_lowercase().as_slice() {
                 b"listening-port" => {
-                    let port = parse_redis_int(value).ok_or(MasterError::NotAnInteger)?;
+                    let port = parse_integer(value).ok_or(MasterError::NotAnInteger)?;
                     // Redis stores it in a C int; keep its truncation.
                     self.listening_port = port as i32;
                 }
@@ -262,7 +262,7 @@ impl ReplicaLink {
                     return Ok(self.ack(value, fack, now_ms));
                 }
                 b"getack" => return Err(MasterError::UnexpectedGetAck),
-                b"rdb-only" => match parse_redis_int(value).ok_or(MasterError::NotAnInteger)? {
+                b"rdb-only" => match parse_integer(value).ok_or(MasterError::NotAnInteger)? {
                     0 => self.rdb_only = false,
                     1 => self.rdb_only = true,
                     _ => return Err(MasterError::RdbOnlyOutOfRange),
@@ -295,7 +295,7 @@ impl ReplicaLink {
         if self.state == LinkState::Handshake {
             return Action::Nothing;
         }
-        let Some(offset) = parse_redis_int(value) else {
+        let Some(offset) = parse_integer(value) else {
             return Action::Nothing;
         };
         if let Ok(offset) = u64::try_from(offset) {
@@ -303,8 +303,7 @@ impl ReplicaLink {
         }
         if let Some([word, fsynced]) = fack {
             if word.eq_ignore_ascii_case(b"fack") {
-                if let Some(fsynced) = parse_redis_int(fsynced).and_then(|v| u64::try_from(v).ok())
-                {
+                if let Some(fsynced) = parse_integer(fsynced).and_then(|v| u64::try_from(v).ok()) {
                     self.fack_offset = Some(self.fack_offset.unwrap_or(0).max(fsynced));
                 }
             }
@@ -336,7 +335,7 @@ impl ReplicaLink {
         let request = if psync {
             SyncRequest::Psync {
                 replid: args[0].clone(),
-                offset: parse_redis_int(&args[1]).ok_or(MasterError::NotAnInteger)?,
+                offset: parse_integer(&args[1]).ok_or(MasterError::NotAnInteger)?,
                 psync2: self.capabilities.psync2,
             }
         } else {

@@ -52,28 +52,22 @@ pub fn getack_command() -> &'static [u8] {
     b"*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n"
 }
 
-/// Parses an integer the way Redis's `string2ll` does: optional `-`, digits, no sign-only,
-/// no `+`, no leading zeros (`0` itself is fine), no spaces, within `i64`.
-pub(crate) fn parse_redis_int(bytes: &[u8]) -> Option<i64> {
-    let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
-    let leading_zero = digits.len() > 1 && digits[0] == b'0';
-    if digits.is_empty() || leading_zero || bytes == b"-0" || !digits.iter().all(u8::is_ascii_digit)
-    {
-        return None;
-    }
-    std::str::from_utf8(bytes).ok()?.parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn integers_parse_like_redis() {
-        assert_eq!(parse_redis_int(b"0"), Some(0));
-        assert_eq!(parse_redis_int(b"-1"), Some(-1));
-        assert_eq!(parse_redis_int(b"9223372036854775807"), Some(i64::MAX));
-        assert_eq!(parse_redis_int(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(resp_codec::parse_integer(b"0"), Some(0));
+        assert_eq!(resp_codec::parse_integer(b"-1"), Some(-1));
+        assert_eq!(
+            resp_codec::parse_integer(b"9223372036854775807"),
+            Some(i64::MAX)
+        );
+        assert_eq!(
+            resp_codec::parse_integer(b"-9223372036854775808"),
+            Some(i64::MIN)
+        );
         for bad in [
             &b""[..],
             b"-",
@@ -85,7 +79,7 @@ mod tests {
             b"12abc",
             b"9223372036854775808",
         ] {
-            assert_eq!(parse_redis_int(bad), None, "{bad:?}");
+            assert_eq!(resp_codec::parse_integer(bad), None, "{bad:?}");
         }
     }
 
