@@ -90,12 +90,12 @@ impl EffectStream {
         self.offset += (self.pending.len() - start) as u64;
     }
 
-    /// Appends a command that is part of the stream but changes no data (the PINGs and
-    /// `REPLCONF GETACK`s a master sends its replicas): no SELECT, and the offset advances.
-    pub fn inject(&mut self, args: &[Bytes]) {
-        let start = self.pending.len();
-        encode_command(args, &mut self.pending);
-        self.offset += (self.pending.len() - start) as u64;
+    /// Appends an encoded command that is part of the stream but changes no data (the PING and
+    /// `REPLCONF GETACK` a master sends its replicas, as `repl-master` encodes them): no SELECT,
+    /// and the offset advances.
+    pub fn inject(&mut self, command: &[u8]) {
+        self.pending.extend_from_slice(command);
+        self.offset += command.len() as u64;
     }
 
     /// Where the stream stands, as the store records it with the data.

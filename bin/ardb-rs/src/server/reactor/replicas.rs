@@ -46,24 +46,23 @@ pub(super) fn is_link_request(
     client: u64,
     args: &[Bytes],
 ) -> bool {
-    let Some(info) = state.clients.get(&client) else {
-        return false;
-    };
-    if !info.authenticated || info.transaction.is_some() || info.applies_stream {
-        return false;
-    }
-    if state
-        .master
-        .replicas
-        .get(client)
-        .is_some_and(|link| link.state() != LinkState::Handshake)
-    {
-        return true;
-    }
-    args.first().is_some_and(|name| {
+    // Checked for every request of every client: the cheap tests first, the client lookup only
+    // for requests that may belong to a link.
+    let names_link = args.first().is_some_and(|name| {
         [&b"replconf"[..], b"sync", b"psync"]
             .iter()
             .any(|known| name.eq_ignore_ascii_case(known))
+    });
+    let is_replica = state
+        .master
+        .replicas
+        .get(client)
+        .is_some_and(|link| link.state() != LinkState::Handshake);
+    if !names_link && !is_replica {
+        return false;
+    }
+    state.clients.get(&client).is_some_and(|info| {
+        info.authenticated && info.transaction.is_none() && !info.applies_stream
     })
 }
 
@@ -686,7 +685,7 @@ impl Reactor {
             && now.saturating_sub(self.state.master.last_ping_ms) >= period_ms
         {
             self.state.master.last_ping_ms = now;
-            self.state.effects.inject(&[Bytes::from_static(b"PING")]);
+            self.state.effects.inject(repl_master::ping_command());
         }
         self.acks_changed();
     }
@@ -718,11 +717,7 @@ impl Reactor {
             && !self.state.replica.is_replica()
             && self.state.master.replica_count() > 0
         {
-            self.state.effects.inject(&[
-                Bytes::from_static(b"REPLCONF"),
-                Bytes::from_static(b"GETACK"),
-                Bytes::from_static(b"*"),
-            ]);
+            self.state.effects.inject(repl_master::getack_command());
         }
     }
 }
