@@ -40,20 +40,7 @@ start_pair() {
 declare -A best
 for mode in everysec always; do
   start_pair "$mode"
-  for pipeline in 1 16; do
-    n=$REQUESTS; [ "$pipeline" -gt 1 ] && n=$PIPELINED_REQUESTS
-    for round in $(seq "$ROUNDS"); do
-      for server in redis ardb; do
-        port=$redis_port; [ "$server" = ardb ] && port=$ardb_port
-        while IFS=$'\t' read -r test rps; do
-          key="$mode/$server/$pipeline/$test"
-          prev=${best[$key]:-0}
-          best[$key]=$(python3 -c "print(max(float('$prev'), float('$rps')))")
-        done < <(bench_run "$port" "$pipeline" "$n")
-        echo "bench-durability: $mode, round $round, -P $pipeline, $server done" >&2
-      done
-    done
-  done
+  best_of_rounds "$mode/"
 done
 
 table="| test | pipeline | fsync | redis-server (AOF) ops/s | ardb-rs (backlog) ops/s | ratio ardb-rs / redis |
@@ -82,19 +69,15 @@ echo "$table"
 echo "$append_table"
 echo "machine: $machine"
 
-python3 - "$OUT" "$table" "$append_table" "$machine" "$REQUESTS" "$PIPELINED_REQUESTS" "$ROUNDS" <<'PY'
-import sys, re, datetime
-out, table, append_table, machine, n, np, rounds = sys.argv[1:]
-start, end = "<!-- bench-durability:start -->", "<!-- bench-durability:end -->"
-block = (f"{start}\nMeasured {datetime.date.today()} by `make bench` (scripts/bench-durability.sh): redis-benchmark, "
+python3 - "$table" "$append_table" "$machine" "$REQUESTS" "$PIPELINED_REQUESTS" "$ROUNDS" <<'PY' | python3 scripts/lib/doc_section.py "$OUT" bench-durability "Durability: writes with the redo log on (issue 5)"
+import sys, datetime
+table, append_table, machine, n, np, rounds = sys.argv[1:]
+print(f"Measured {datetime.date.today()} by `make bench` (scripts/bench-durability.sh): redis-benchmark, "
          f"50 clients, `-r 100000`, {n} requests unpipelined and {np} with `-P 16`, best of {rounds} alternating rounds "
          f"per cell. redis-server: `appendonly yes` with the `appendfsync` shown; ardb-rs: its redo log (the mapped "
          f"backlog) with `repl-backlog-fsync` set the same way.\n\nMachine: {machine}.\n\n{table}\n\n"
          f"The backlog-mmap crate alone (`cargo run --release -p backlog-mmap --example append_throughput`, 256 MiB "
          f"ring, `sync_for_reply` after every append, against a memcpy of the same bytes into a Vec ring):\n\n"
-         f"{append_table}\n{end}")
-text = open(out).read()
-text = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda m: block, text, flags=re.S) if start in text else text + "\n## Durability: writes with the redo log on (issue 5)\n\n" + block + "\n"
-open(out, "w").write(text)
+         f"{append_table}")
 PY
 echo "bench-durability: tables written to $OUT"

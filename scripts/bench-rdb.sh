@@ -79,15 +79,11 @@ table="| $keys keys ($((KEYS / 100)) of them hashes) | redis-server | ardb-rs | 
 
 Crates alone (no server, no storage): rdb-writer \`$writer\`; rdb-reader on Redis's file \`$reader\`."
 echo "$table"
-python3 - "$OUT" "$table" "$(nproc)" <<'PY'
-import sys, re, datetime
-out, table, cores = sys.argv[1:]
-start, end = "<!-- bench-rdb:start -->", "<!-- bench-rdb:end -->"
-block = (f"{start}\n## RDB\n\nMeasured {datetime.date.today()} by `make bench` (scripts/bench-rdb.sh) on {cores} cores, "
+python3 - "$table" "$(nproc)" <<'PY' | python3 scripts/lib/doc_section.py "$OUT" bench-rdb
+import sys, datetime
+table, cores = sys.argv[1:]
+print(f"## RDB\n\nMeasured {datetime.date.today()} by `make bench` (scripts/bench-rdb.sh) on {cores} cores, "
          f"both servers holding the same data set loaded with `redis-cli --pipe`; redis-server 7.0.15 with persistence off "
-         f"except the measured SAVE.\n\n{table}\n{end}")
-text = open(out).read()
-text = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda m: block, text, flags=re.S) if start in text else text + "\n" + block + "\n"
-open(out, "w").write(text)
+         f"except the measured SAVE.\n\n{table}")
 PY
 echo "bench-rdb: table written to $OUT"

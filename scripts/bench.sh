@@ -33,20 +33,7 @@ wait_port "$redis_port"
 wait_port "$ardb_port"
 
 declare -A best
-for pipeline in 1 16; do
-  n=$REQUESTS; [ "$pipeline" -gt 1 ] && n=$PIPELINED_REQUESTS
-  for round in $(seq "$ROUNDS"); do
-    for server in redis ardb; do
-      port=$redis_port; [ "$server" = ardb ] && port=$ardb_port
-      while IFS=$'\t' read -r test rps; do
-        key="$server/$pipeline/$test"
-        prev=${best[$key]:-0}
-        best[$key]=$(python3 -c "print(max(float('$prev'), float('$rps')))")
-      done < <(bench_run "$port" "$pipeline" "$n")
-      echo "bench: round $round, -P $pipeline, $server done" >&2
-    done
-  done
-done
+best_of_rounds ""
 
 table="| test | pipeline | redis-server ops/s | ardb-rs ops/s | ratio ardb-rs / redis |
 |---|---|---:|---:|---:|"
@@ -127,19 +114,12 @@ machine="$(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(
 echo "$table"
 echo "machine: $machine"
 
-python3 - "$OUT" "$table" "$machine" "$REQUESTS" "$PIPELINED_REQUESTS" "$ROUNDS" <<'PY'
-import sys, re, datetime
-out, table, machine, n, np, rounds = sys.argv[1:]
-start, end = "<!-- bench:start -->", "<!-- bench:end -->"
-block = (f"{start}\nMeasured {datetime.date.today()} by `make bench` (scripts/bench.sh): redis-benchmark, 50 clients, "
+python3 - "$table" "$machine" "$REQUESTS" "$PIPELINED_REQUESTS" "$ROUNDS" <<'PY' | python3 scripts/lib/doc_section.py "$OUT" bench
+import sys, datetime
+table, machine, n, np, rounds = sys.argv[1:]
+print(f"Measured {datetime.date.today()} by `make bench` (scripts/bench.sh): redis-benchmark, 50 clients, "
          f"`-r 100000`, {n} requests unpipelined and {np} with `-P 16`, best of {rounds} alternating rounds per cell.\n"
          f"redis-server runs with `appendonly yes`, `appendfsync everysec`; ardb-rs with its defaults (sled, flushed every second).\n\n"
-         f"Machine: {machine}.\n\n{table}\n{end}")
-try:
-    text = open(out).read()
-except FileNotFoundError:
-    text = "# Benchmarks\n\n" + start + "\n" + end + "\n"
-text = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda m: block, text, flags=re.S) if start in text else text + "\n" + block + "\n"
-open(out, "w").write(text)
+         f"Machine: {machine}.\n\n{table}")
 PY
 echo "bench: table written to $OUT"

@@ -26,3 +26,23 @@ bench_run() {
   # CONFIG values it only uses for display).
   echo "$out" | grep '^"' | grep -v '^"test"' | awk -F'","' '{ gsub(/"/, "", $1); gsub(/"/, "", $2); print $1 "\t" $2 }'
 }
+
+# best_of_rounds KEY_PREFIX: ROUNDS alternating redis-benchmark runs against $redis_port and
+# $ardb_port, unpipelined (REQUESTS requests) and with -P 16 (PIPELINED_REQUESTS); keeps each cell's
+# best ops/s in best[KEY_PREFIX<server>/<pipeline>/<test>] (the caller declares `declare -A best`).
+best_of_rounds() {
+  local prefix=$1 pipeline n round server port test rps key
+  for pipeline in 1 16; do
+    n=$REQUESTS; [ "$pipeline" -gt 1 ] && n=$PIPELINED_REQUESTS
+    for round in $(seq "$ROUNDS"); do
+      for server in redis ardb; do
+        port=$redis_port; [ "$server" = ardb ] && port=$ardb_port
+        while IFS=$'\t' read -r test rps; do
+          key="$prefix$server/$pipeline/$test"
+          best[$key]=$(python3 -c "print(max(float('${best[$key]:-0}'), float('$rps')))")
+        done < <(bench_run "$port" "$pipeline" "$n")
+        echo "$BENCH_NAME: ${prefix}round $round, -P $pipeline, $server done" >&2
+      done
+    done
+  done
+}
