@@ -154,6 +154,24 @@ fn versions() -> Vec<RedisVersion> {
     }
 }
 
+/// What Redis 7.0 holds after loading a copy of `ardb`'s dump.rdb (in its own directory, removed
+/// afterwards).
+fn redis7_contents(
+    all: &[RedisVersion],
+    ardb: &ServerProcess,
+    name: &str,
+) -> BTreeMap<(String, Vec<u8>), String> {
+    let dir = temp_dir(name);
+    if let Err(e) = std::fs::copy(ardb.dir().join("dump.rdb"), dir.join("dump.rdb")) {
+        panic!("{e}");
+    }
+    let redis = start_redis(&redis7(all), Some(&dir), &[]);
+    let loaded = contents(&mut client(&redis));
+    drop(redis);
+    let _ = std::fs::remove_dir_all(&dir);
+    loaded
+}
+
 fn redis7(all: &[RedisVersion]) -> RedisVersion {
     match all.iter().find(|v| v.version.starts_with("7.")) {
         Some(v) => v.clone(),
@@ -222,14 +240,7 @@ fn ardb_rs_save_loads_into_redis_7() {
     save(&mut ac);
     let expected = contents(&mut ac);
     assert!(expected.len() > 40);
-    let dir = temp_dir("save-to-redis7");
-    if let Err(e) = std::fs::copy(ardb.dir().join("dump.rdb"), dir.join("dump.rdb")) {
-        panic!("{e}");
-    }
-    let redis = start_redis(&redis7(&all), Some(&dir), &[]);
-    assert_eq!(contents(&mut client(&redis)), expected);
-    drop(redis);
-    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(redis7_contents(&all, &ardb, "save-to-redis7"), expected);
 }
 
 #[test]
@@ -281,14 +292,10 @@ fn bgsave_is_point_in_time() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     assert_eq!(ac.cmd_str(&["GET", "k00010"]), "$7\r\nchanged\r\n");
-    let dir = temp_dir("bgsave-point-in-time");
-    if let Err(e) = std::fs::copy(ardb.dir().join("dump.rdb"), dir.join("dump.rdb")) {
-        panic!("{e}");
-    }
-    let redis = start_redis(&redis7(&all), Some(&dir), &[]);
-    assert_eq!(contents(&mut client(&redis)), expected);
-    drop(redis);
-    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        redis7_contents(&all, &ardb, "bgsave-point-in-time"),
+        expected
+    );
 }
 
 #[test]
